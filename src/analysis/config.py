@@ -1,0 +1,73 @@
+"""Paths and fixed constants, in one place.
+
+Every path can be redirected with the environment variable ``ISOLATION_DATA_DIR`` (the folder that
+holds ``raw/``, ``manual/`` and ``curated/``), which tests use to work on fixtures.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent.parent
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("ISOLATION_DATA_DIR", PROJECT_ROOT / "data"))
+
+
+def raw_dir() -> Path:
+    return data_dir() / "raw"
+
+
+def manual_dir() -> Path:
+    return data_dir() / "manual"
+
+
+def curated_dir() -> Path:
+    return data_dir() / "curated"
+
+
+NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
+REPORTS_DIR = PROJECT_ROOT / "reports"
+
+# Historic UN members whose codes are not current ISO 3166-1 codes but appear in GA roll calls.
+HISTORIC_CODES = {
+    "SUN": "USSR",
+    "YUG": "SFR Yugoslavia",
+    "SCG": "FR Yugoslavia / Serbia and Montenegro",
+    "CSK": "Czechoslovakia",
+    "DDR": "German Democratic Republic",
+    "YMD": "Democratic Yemen",
+    "EAZ": "Zanzibar",
+}
+
+# The Ukraine set of UN General Assembly resolutions (topic "ukraine").
+UKRAINE_RESOLUTIONS = (
+    "A/RES/68/262",
+    "A/RES/ES-11/1",
+    "A/RES/ES-11/2",
+    "A/RES/ES-11/3",
+    "A/RES/ES-11/4",
+    "A/RES/ES-11/5",
+    "A/RES/ES-11/6",
+    "A/RES/78/316",
+    "A/RES/ES-11/7",
+    "A/RES/ES-11/8",
+)
+
+# Short labels for charts and tables.
+def short_symbol(resolution: str) -> str:
+    """'A/RES/ES-11/1' -> 'ES-11/1'; 'A/RES/68/262' -> '68/262'."""
+    for prefix in ("A/RES/", "A/DEC/"):
+        if resolution.startswith(prefix):
+            return resolution[len(prefix):]
+    return resolution
+
+
+VOTE_VALUES = ("yes", "no", "abstain", "absent")
+
+# Date of the ICC arrest warrant for Vladimir Putin (ICC press release, 17 March 2023).
+ICC_WARRANT_DATE = "2023-03-17"
+# The full-scale invasion.
+INVASION_DATE = "2022-02-24"

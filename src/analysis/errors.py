@@ -1,0 +1,55 @@
+"""The project's exception types. They carry where the problem is; the CLI turns them into one
+clear message and an exit code."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class AnalysisError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a data file: where it is and what was expected."""
+
+    file: str
+    line: int | None  # line number as a text editor shows it (header = line 1)
+    column: str | None
+    value: object
+    expected: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.column:
+            where += f" column '{self.column}'"
+        value = "" if self.value is None else f" value {self.value!r}:"
+        return f"{where}:{value} expected {self.expected}"
+
+
+class DataValidationError(AnalysisError):
+    """A table (or several) failed validation; holds every problem found, not only the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        shown = "\n".join(f"  - {p}" for p in self.problems[:200])
+        more = f"\n  ... and {len(self.problems) - 200} more" if len(self.problems) > 200 else ""
+        super().__init__(f"{len(self.problems)} data problem(s):\n{shown}{more}")
+
+
+class ParameterError(AnalysisError):
+    """A build or notebook parameter is invalid (unknown ISO3, bad date, unknown name...)."""
+
+
+class NotebookExecutionError(AnalysisError):
+    """A notebook failed: names the notebook, the cell and the exception."""
+
+    def __init__(self, notebook: str, cell: int | None, ename: str, evalue: str, kept: str | None = None):
+        self.notebook, self.cell, self.ename, self.evalue, self.kept = notebook, cell, ename, evalue, kept
+        where = f"cell {cell}" if cell is not None else "(no cell)"
+        msg = f"{notebook}: {where} raised {ename}: {evalue}"
+        if kept:
+            msg += f" (executed notebook kept at {kept})"
+        super().__init__(msg)

@@ -1,0 +1,138 @@
+"""The data contract: one pandera schema per curated table, its file name and its key.
+
+Files are read as text first (so a bad value can be reported as written), then validated and
+coerced by pandera; every failure becomes a Problem with file, line (as an editor shows it: the
+header is line 1), column, value and what was expected.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pandera.pandas as pa
+
+VOTES = ["yes", "no", "abstain", "absent"]
+TOPICS = ["ukraine", "crimea_human_rights", "other"]
+GROUPS = ["ICC", "NATO", "EU", "CSTO", "SCO", "BRICS", "EAEU", "G7"]
+TREATY_KINDS = ["mutual_defence", "security_guarantees", "strategic_partnership", "friendship_cooperation",
+                "military_cooperation", "union_state"]
+EARLIEST = pd.Timestamp("1945-01-01")
+ISO3_RE = r"^[A-Z]{3}$"
+
+
+def _latest() -> pd.Timestamp:
+    return pd.Timestamp(_dt.date.today())
+
+
+def _date(nullable: bool = False) -> pa.Column:
+    return pa.Column("datetime64[ns]", coerce=True, nullable=nullable,
+                     checks=[pa.Check(lambda s: s.isna() | ((s >= EARLIEST) & (s <= _latest())),
+                                      element_wise=False, error="a date between 1945-01-01 and today")])
+
+
+def _iso3(nullable: bool = False) -> pa.Column:
+    return pa.Column(str, pa.Check.str_matches(ISO3_RE), nullable=nullable)
+
+
+def _text(nullable: bool = False) -> pa.Column:
+    return pa.Column(str, nullable=nullable)
+
+
+def _int(min_value: int | None = 0, nullable: bool = False) -> pa.Column:
+    checks = [pa.Check.ge(min_value)] if min_value is not None else []
+    return pa.Column("Int64", coerce=True, nullable=nullable, checks=checks)
+
+
+def _float(min_value: float | None = None, max_value: float | None = None, nullable: bool = True) -> pa.Column:
+    checks = []
+    if min_value is not None:
+        checks.append(pa.Check.ge(min_value))
+    if max_value is not None:
+        checks.append(pa.Check.le(max_value))
+    return pa.Column("float64", coerce=True, nullable=nullable, checks=checks)
+
+
+_SOURCED = {
+    "source": _text(),
+    "source_url": pa.Column(str, pa.Check.str_matches(r"^https?://"), nullable=False),
+    "checked": pa.Column(str, pa.Check.isin(["yes", "no"])),
+    "checked_source": _text(nullable=True),
+    "notes": _text(nullable=True),
+}
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    filename: str
+    schema: pa.DataFrameSchema
+    key: tuple[str, ...]
+    hand_curated: bool = False
+    description: str = ""
+    columns: tuple[str, ...] = field(default=())
+
+    def required_columns(self) -> list[str]:
+        return list(self.schema.columns)
+
+
+def _schema(cols: dict, unique: list[str] | None = None) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(cols, strict=False, unique=unique, report_duplicates="all")
+
+
+TABLES: dict[str, Table] = {t.name: t for t in [
+    Table("countries", "countries.csv", _schema({
+        "iso3": _iso3(), "name": _text(), "un_member_from": _date(),
+        "un_region": _text(), "un_subregion": _text(),
+        "population": _float(min_value=0), "population_year": _int(1960, nullable=True),
+        "gdp_usd": _float(min_value=0), "gdp_year": _int(1960, nullable=True),
+    }), key=("iso3",), description="the 193 UN member states"),
+    Table("un_resolutions", "un_resolutions.csv", _schema({
+        "resolution": _text(), "undl_id": _int(), "date": _date(), "session": _int(1),
+        "title": _text(), "topic": pa.Column(str, pa.Check.isin(TOPICS)),
+        "yes": _int(), "no": _int(), "abstain": _int(), "absent": _int(),
+        "record_url": pa.Column(str, pa.Check.str_matches(r"^https?://")),
+    }), key=("resolution",), description="every recorded General Assembly vote"),
+    Table("un_votes", "un_votes.csv.gz", _schema({
+        "resolution": _text(), "iso3": _iso3(), "vote": pa.Column(str, pa.Check.isin(VOTES)),
+    }), key=("resolution", "iso3"), description="every member's vote on every recorded GA vote"),
+    Table("alignment_bsv", "alignment_bsv.csv", _schema({
+        "iso3": _iso3(), "session": _int(1), "year": _int(1946),
+        "ideal_point": _float(), "agree_russia": _float(0, 1), "agree_usa": _float(0, 1),
+        "agree_china": _float(0, 1),
+    }), key=("iso3", "session"), description="Bailey-Strezhnev-Voeten ideal points and agreement"),
+    Table("trade", "trade.csv", _schema({
+        "partner_iso3": _iso3(), "year": _int(2000), "exports_usd": _float(0), "imports_usd": _float(0),
+    }), key=("partner_iso3", "year"), description="Russia's goods trade with each partner"),
+    Table("unfriendly_states", "unfriendly_states.csv", _schema({
+        "iso3": _iso3(), "name": _text(), "listed_on": _date(),
+    }), key=("iso3",), description="Russia's 'unfriendly states and territories' list"),
+    Table("arms_transfers", "arms_transfers.csv", _schema({
+        "sipri_id": _int(), "supplier": _text(), "supplier_iso3": _iso3(nullable=True),
+        "recipient": _text(), "recipient_iso3": _iso3(nullable=True),
+        "order_year": _int(1900), "delivery_year": _int(1900, nullable=True),
+        "designation": _text(nullable=True), "description": _text(nullable=True),
+        "number_delivered": _int(nullable=True), "tiv_delivered": _float(0),
+    }), key=("sipri_id", "delivery_year"), description="SIPRI deals with Russia as supplier or recipient"),
+    Table("memberships", "memberships.csv", _schema({
+        "iso3": _iso3(), "group": pa.Column(str, pa.Check.isin(GROUPS)), "joined": _date(),
+        "left": _date(nullable=True), **_SOURCED,
+    }), key=("iso3", "group", "joined"), hand_curated=True,
+        description="membership of ICC, NATO, EU, CSTO, SCO, BRICS, EAEU, G7"),
+    Table("leader_visits", "leader_visits.csv", _schema({
+        "start_date": _date(), "end_date": _date(), "iso3": _iso3(), "city": _text(),
+        "purpose": _text(), **_SOURCED,
+    }), key=("start_date", "iso3"), hand_curated=True, description="Vladimir Putin's foreign visits since 2022-02-24"),
+    Table("treaties", "treaties.csv", _schema({
+        "iso3": _iso3(), "title": _text(), "kind": pa.Column(str, pa.Check.isin(TREATY_KINDS)),
+        "signed": _date(), "in_force": _date(nullable=True),
+        "mutual_assistance_article": _text(nullable=True), **_SOURCED,
+    }), key=("iso3", "title"), hand_curated=True, description="Russia's bilateral treaties with profiled states"),
+]}
+
+HAND_CURATED = [t.name for t in TABLES.values() if t.hand_curated]
+
+# Hand-curated inputs that feed a curated table rather than becoming one.
+UN_ADMISSION = Table("un_admission", "un_admission.csv", _schema({
+    "iso3": _iso3(), "un_member_from": _date(), **_SOURCED,
+}), key=("iso3",), hand_curated=True, description="date of admission to the UN of each member state")
