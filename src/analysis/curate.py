@@ -15,7 +15,7 @@ from . import codes, config
 from .errors import DataValidationError, Problem
 from .importers import release_files
 from .schemas import HAND_CURATED, TABLES, UN_ADMISSION
-from .tableio import read_table, read_text_table, write_table
+from .tableio import check_table, read_table, read_text_table, write_table
 
 VOTE_CODES = {"Y": "yes", "N": "no", "A": "abstain", "X": "absent"}
 CRIMEA_HR = re.compile(r"^Situation of human rights in .*Crimea", re.IGNORECASE)
@@ -200,13 +200,16 @@ def arms_transfers() -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- hand-curated
 def hand_table(name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """A hand-curated table from data/manual/, as text, sorted by its key."""
+    """A hand-curated table from data/manual/, as text, checked against its schema first so that
+    problems name the lines of the file people edit."""
     table = TABLES[name]
     path = config.manual_dir() / table.filename
-    df, problems = read_text_table(path, f"manual/{table.filename}")
+    label = f"manual/{table.filename}"
+    df, problems = read_text_table(path, label)
     if df is None:
         return None, problems
-    return df, []
+    _, problems = check_table(df, table, label)
+    return (df if not problems else None), problems
 
 
 def un_admission() -> pd.DataFrame:

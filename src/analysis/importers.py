@@ -75,7 +75,7 @@ def parse_release(path: Path, label: str | None = None) -> tuple[pd.DataFrame, p
                                         f"for record {undl_id}"))
         res_rows.append({
             "resolution": first["resolution"], "undl_id": int(undl_id), "date": first["date"],
-            "session": int(first["session"]), "session_label": first["session"], "title": first["title"],
+            "session": int(first["session"]), "session_label": _session_label(first["resolution"], first["session"]), "title": first["title"],
             "topic": "other", **stated, "meeting_record": first["meeting"],
             "record_url": first["undl_link"] or f"https://digitallibrary.un.org/record/{undl_id}",
         })
@@ -84,6 +84,12 @@ def parse_release(path: Path, label: str | None = None) -> tuple[pd.DataFrame, p
     votes = pd.DataFrame({"resolution": df["resolution"], "iso3": df["ms_code"], "vote": df["vote"],
                           "undl_id": df["undl_id"].astype(int), "date": df["date"]})
     return votes, pd.DataFrame(res_rows)
+
+
+def _session_label(resolution: str, session: str) -> str:
+    """Emergency and special sessions are labelled by the symbol ('ES-11', 'S-27'), others by number."""
+    m = re.match(r"^A/(?:RES|DEC)/((?:ES|S)-\d+)/", resolution)
+    return m.group(1) if m else str(session)
 
 
 def release_files(raw_root: Path | None = None) -> list[Path]:
