@@ -25,7 +25,8 @@ _DTYPES = {
     "countries": {"population_year": "Int64", "gdp_year": "Int64", "population": "float64", "gdp_usd": "float64"},
     "un_resolutions": {"undl_id": "int64", "session": "int64", "yes": "int64", "no": "int64", "abstain": "int64",
                        "absent": "int64"},
-    "alignment_bsv": {"session": "int64", "year": "int64", "n_votes": "Int64"},
+    "alignment_bsv": {"session": "int64", "year": "int64", "n_votes": "Int64", "agree_india": "float64",
+                      "agree_brazil": "float64", "agree_israel": "float64"},
     "trade": {"year": "int64", "exports_usd": "float64", "imports_usd": "float64"},
     "arms_transfers": {"sipri_id": "int64", "order_year": "int64", "delivery_year": "Int64",
                        "number_delivered": "Int64", "tiv_delivered": "float64", "tiv_unit": "float64"},
@@ -41,7 +42,10 @@ def _load(name: str, directory: str) -> pd.DataFrame:
     path = Path(directory) / TABLES[name].filename
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: run `python -m analysis curate`")
-    dtypes = {c: "str" for c in TABLES[name].schema.columns}
+    dtypes = {}
+    for col, spec in TABLES[name].schema.columns.items():
+        kind = str(spec.dtype)
+        dtypes[col] = "float64" if kind.startswith("float") else ("Int64" if kind == "Int64" else "str")
     dtypes.update(_DTYPES.get(name, {}))
     for col in _DATES.get(name, []):
         dtypes.pop(col, None)

@@ -12,7 +12,7 @@ gets the user-assigned code ``"XKX"`` (used by the EU, IMF and World Bank; not a
 Features sharing an id are merged (at 50m, "Ashmore and Cartier Is." carries Australia's id 036).
 
 Antimeridian
-    world-atlas keeps Chukotka, Wrangel Island and Fiji's Taveuni/Vanua Levu area as *one* ring each
+    world-atlas keeps Chukotka, Wrangel Island and part of Fiji (Vanua Levu at 110m) as *one* ring each
     that crosses the 180° meridian: the ring runs east to ~179.9°E, jumps to -180° and continues in the
     western hemisphere (two jumps per ring). Read as planar lon/lat, such a ring spans the whole globe:
     the polygon is invalid and a projection draws a band across the map. Antarctica's ring goes round
@@ -50,13 +50,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 import shapely.affinity
-from shapely.geometry import MultiPolygon, Polygon, box
+from shapely.geometry import Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 from . import codes, config
@@ -77,7 +78,8 @@ _DENSIFY_DEGREES = 1.0
 
 
 # --------------------------------------------------------------------------------------------- reading
-def world_path(resolution: str = "50m"):
+def world_path(resolution: str = "50m") -> Path:
+    """The world-atlas TopoJSON file for a resolution ("50m" or "110m")."""
     if resolution not in RESOLUTIONS:
         raise ValueError(f"resolution must be one of {RESOLUTIONS}, not {resolution!r}")
     return config.raw_dir() / "world-atlas" / f"countries-{resolution}.json"
@@ -123,7 +125,7 @@ def _merge_duplicates(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         return gdf.reset_index(drop=True)
     rows = []
     for code, grp in gdf[dup].groupby("iso3", sort=False):
-        largest = grp.geometry.area.idxmax()
+        largest = grp.index[np.argmax(shapely.area(grp.geometry.values))]
         rows.append({"iso3": code, "name": grp.at[largest, "name"],
                      "geometry": shapely.union_all(grp.geometry.values)})
     merged = gpd.GeoDataFrame(rows, geometry="geometry", crs=gdf.crs)
@@ -161,7 +163,16 @@ def _rings(poly: Polygon) -> list[np.ndarray]:
 
 
 def _jumps(ring: np.ndarray) -> bool:
-    return len(ring) > 1 and bool(np.any(np.abs(np.diff(ring[:, 0])) > 180))
+    """True if the ring jumps by more than 180° of longitude between two vertices.
+
+    An edge along a pole (both ends at latitude ±90°, as in the closed Antarctica ring) is a point on
+    the sphere, not a jump.
+    """
+    if len(ring) < 2:
+        return False
+    wide = np.abs(np.diff(ring[:, 0])) > 180
+    at_pole = (np.abs(ring[:-1, 1]) >= 90) & (np.abs(ring[1:, 1]) >= 90)
+    return bool(np.any(wide & ~at_pole))
 
 
 def crosses_antimeridian(geom: BaseGeometry) -> bool:
