@@ -15,6 +15,8 @@ For country c and reference r in a session, take the recorded votes on which bot
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -71,7 +73,12 @@ def agreement_from_pairs(pairs: pd.DataFrame, method: str = "identical") -> pd.D
 def agreement(reference: str = "RUS", as_of=None, method: str = "identical") -> pd.DataFrame:
     """Agreement of every state with ``reference`` per session: iso3, session, year (calendar year
     of the session's first recorded vote), agreement, n_votes (votes both cast)."""
-    out = agreement_from_pairs(_pairs(reference, as_of), method)
+    return _agreement(reference, _asof.resolve(as_of), method).copy()
+
+
+@functools.lru_cache(maxsize=16)
+def _agreement(reference: str, ts: pd.Timestamp, method: str) -> pd.DataFrame:
+    out = agreement_from_pairs(_pairs(reference, ts), method)
     return out[out["iso3"] != reference].reset_index(drop=True)
 
 

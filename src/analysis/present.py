@@ -1,0 +1,80 @@
+"""Showing results in a notebook: figures with a link to the CSV behind them, readable tables,
+and Markdown built from computed values. Notebooks call these; nothing here computes a metric."""
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+_STATE = {"output_data_dir": "", "link_dir": ""}
+
+
+def configure(output_data_dir: str = "", link_dir: str = "") -> None:
+    """Where figure CSVs are written (empty: not written) and the folder name the report links to."""
+    _STATE["output_data_dir"] = output_data_dir or ""
+    _STATE["link_dir"] = link_dir or ""
+
+
+def _display(obj) -> None:
+    from IPython.display import display
+    display(obj)
+
+
+def md(text: str) -> None:
+    from IPython.display import Markdown
+    _display(Markdown(text))
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def save_data(df: pd.DataFrame, slug: str) -> str | None:
+    """Write ``df`` as ``<output_data_dir>/<slug>.csv``; return the link the report uses."""
+    out = _STATE["output_data_dir"]
+    if not out:
+        return None
+    path = Path(out) / f"{slug}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, index=False, date_format="%Y-%m-%d")
+    return f"{_STATE['link_dir']}/{slug}.csv" if _STATE["link_dir"] else path.name
+
+
+def figure(result, slug: str) -> pd.DataFrame:
+    """Show a chart function's (Figure, DataFrame), write the DataFrame next to the report and
+    link it under the figure. Returns the DataFrame."""
+    fig, df = result
+    from IPython.display import HTML
+    _display(fig)
+    plt.close(fig)
+    link = save_data(df, slug)
+    if link:
+        _display(HTML(f'<p class="figure-data">Data behind this figure: <a href="{html.escape(link)}">'
+                      f'{html.escape(slug)}.csv</a></p>'))
+    return df
+
+
+def table(df: pd.DataFrame, caption: str | None = None, formats: dict | None = None, slug: str | None = None,
+          max_rows: int = 60) -> None:
+    """A compact HTML table (no index), with optional caption and per-column formats."""
+    from IPython.display import HTML
+    shown = df.head(max_rows).copy()
+    for col, fmt in (formats or {}).items():
+        if col in shown:
+            shown[col] = shown[col].map(lambda v, f=fmt: "" if pd.isna(v) else f.format(v))
+    for col in shown.columns:
+        if pd.api.types.is_datetime64_any_dtype(shown[col]):
+            shown[col] = shown[col].dt.strftime("%Y-%m-%d").fillna("")
+    body = shown.to_html(index=False, escape=True, na_rep="", classes="report-table", border=0)
+    cap = f"<p class='table-caption'>{html.escape(caption)}</p>" if caption else ""
+    more = (f"<p class='table-note'>First {max_rows} of {len(df)} rows.</p>" if len(df) > max_rows else "")
+    link = save_data(df, slug) if slug else None
+    dl = f"<p class='figure-data'>Data: <a href='{html.escape(link)}'>{html.escape(slug)}.csv</a></p>" if link else ""
+    _display(HTML(cap + body + more + dl))
+
+
+def bullets(lines: list[str]) -> None:
+    md("\n".join(f"- {line}" for line in lines))

@@ -1,0 +1,114 @@
+"""The house style, in one place: palettes (colour-blind safe, Okabe & Ito 2008), labels, and the
+figure frame every chart uses (a title that states the finding, a subtitle, a source line).
+
+The same colour always means the same thing: blue = yes / condemning, vermillion = no / allied
+with Russia, yellow = abstain, grey = absent; stance classes run from vermillion to blue.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+from matplotlib.patches import Patch
+
+# Okabe-Ito palette
+BLUE, SKY, VERMILLION, ORANGE, YELLOW, GREEN, PURPLE, BLACK = (
+    "#0072B2", "#56B4E9", "#D55E00", "#E69F00", "#F0E442", "#009E73", "#CC79A7", "#000000")
+GREY, LIGHT_GREY, NOT_MEMBER = "#999999", "#E4E4E4", "#FFFFFF"
+
+VOTE_COLORS = {"yes": BLUE, "no": VERMILLION, "abstain": YELLOW, "absent": GREY}
+VOTE_LABELS = {"yes": "Yes", "no": "No", "abstain": "Abstain", "absent": "Absent / not voting"}
+
+STANCE_COLORS = {"allied": VERMILLION, "russia_leaning": ORANGE, "neutral": "#C8C8C8", "west_leaning": SKY,
+                 "condemning": BLUE, "russia": BLACK}
+STANCE_LABELS = {"allied": "Allied with Russia", "russia_leaning": "Russia-leaning", "neutral": "Neutral",
+                 "west_leaning": "West-leaning", "condemning": "Condemning and sanctioning", "russia": "Russia"}
+
+ICC_COLORS = {True: PURPLE, False: GREEN}
+ICC_LABELS = {True: "ICC state party on the day (obliged to arrest)", False: "Not bound by the Rome Statute"}
+
+FIG_WIDTH = 8.3  # inches: A4 text width at the report's scale
+DPI = 150
+
+RC = {
+    "font.family": "DejaVu Sans", "font.size": 9.5, "axes.titlesize": 10, "axes.labelsize": 9.5,
+    "axes.spines.top": False, "axes.spines.right": False, "axes.edgecolor": "#444444",
+    "xtick.labelsize": 8.5, "ytick.labelsize": 8.5, "legend.fontsize": 8.5, "legend.frameon": False,
+    "figure.dpi": DPI, "savefig.dpi": DPI, "savefig.bbox": "tight", "axes.grid": False,
+    "grid.color": "#DDDDDD", "grid.linewidth": 0.6,
+}
+
+
+def apply() -> None:
+    """Apply the house style to matplotlib (charts call it; notebooks need not)."""
+    plt.rcParams.update(RC)
+
+
+def figure(height: float, width: float = FIG_WIDTH, **subplot_kw):
+    apply()
+    return plt.subplots(figsize=(width, height), **subplot_kw)
+
+
+def _wrap(text: str, width_in: float, inch_per_char: float) -> list[str]:
+    import textwrap
+
+    lines = []
+    for para in text.split("\n"):
+        lines += textwrap.wrap(para, max(20, int(width_in / inch_per_char))) or [""]
+    return lines
+
+
+def frame(fig, title: str, subtitle: str | None, source: str, note: str | None = None,
+          legend: list | None = None, legend_ncol: int = 4) -> None:
+    """Lay out a finished figure: title (the finding), subtitle (what is shown), an optional legend
+    under the plot, and the source line at the bottom. Long texts wrap to the figure's width and
+    the plot area shrinks to make room, so nothing overlaps or is clipped."""
+    w, h = fig.get_figwidth(), fig.get_figheight()
+    t_lines = _wrap(title, w - 0.2, 0.108)
+    s_lines = _wrap(subtitle, w - 0.2, 0.074) if subtitle else []
+    src_text = f"Source: {source}" + (f"\n{note}" if note else "")
+    b_lines = _wrap(src_text, w - 0.2, 0.058)
+    y = 1 - 0.06 / h
+    # fig.text, not suptitle: tight_layout would reserve room for a suptitle a second time
+    fig.text(0.01, y, "\n".join(t_lines), ha="left", va="top", fontsize=12, fontweight="bold")
+    y -= (0.21 * len(t_lines) + 0.06) / h
+    if s_lines:
+        fig.text(0.01, y, "\n".join(s_lines), ha="left", va="top", fontsize=9.5, color="#333333")
+        y -= (0.165 * len(s_lines) + 0.08) / h
+    bottom_in = 0.07 + 0.13 * len(b_lines)
+    fig.text(0.01, 0.07 / h, "\n".join(b_lines), ha="left", va="bottom", fontsize=7.5, color="#555555")
+    if legend:
+        rows = -(-len(legend) // legend_ncol)
+        fig.legend(handles=legend, ncol=legend_ncol, loc="lower center", bbox_to_anchor=(0.5, (bottom_in + 0.05) / h),
+                   frameon=False, handlelength=1.6, columnspacing=1.4)
+        bottom_in += 0.2 * rows + 0.15
+    fig.tight_layout(rect=(0, (bottom_in + 0.05) / h, 1, y))
+    fig._source_line = src_text  # read by tests and by the report's figure captions
+    fig._title = title
+
+
+def legend_handles(colors: dict, labels: dict, keys=None) -> list[Patch]:
+    keys = list(colors) if keys is None else keys
+    return [Patch(facecolor=colors[k], edgecolor="#666666", linewidth=0.4, label=labels[k]) for k in keys]
+
+
+def source_line(fig) -> str:
+    return getattr(fig, "_source_line", "")
+
+
+# Source lines, one per table, joined by charts for the tables they use.
+SOURCES = {
+    "un_votes": "UN Digital Library voting records (un_votes, un_resolutions)",
+    "countries": "World Bank WDI population and GDP (countries)",
+    "alignment": "own calculation from UN Digital Library GA votes",
+    "bsv": "Bailey, Strezhnev & Voeten (2017) (alignment_bsv)",
+    "memberships": "memberships (UN Treaty Collection, organisations' member lists)",
+    "treaties": "treaties (official and press sources per row)",
+    "unfriendly": "Government of Russia, Order 430-r and amendments (unfriendly_states)",
+    "visits": "leader_visits (Kremlin and news agencies, per row)",
+    "sipri": "SIPRI Arms Transfers Database (arms_transfers)",
+    "trade": "IMF International Trade in Goods (trade)",
+    "maps": "Natural Earth via world-atlas (Crimea drawn as part of Ukraine)",
+}
+
+
+def sources(*keys: str) -> str:
+    return "; ".join(SOURCES[k] for k in keys) + "."
