@@ -20,7 +20,8 @@ def test_a_changed_raw_file_is_detected(tmp_path):
     with open(raw / "wb-gdp" / "gdp.csv", "a", encoding="utf-8") as fh:
         fh.write("Nowhere,XXX,2023,1\n")
     problems = snapshot.verify(raw)
-    assert len(problems) == 1 and "gdp.csv" in problems[0].file and "immutable" in problems[0].expected
+    assert {p.column for p in problems} == {"bytes", "sha256"}
+    assert all("gdp.csv" in p.file and "immutable" in p.expected for p in problems)
 
 
 def test_take_refuses_to_overwrite_a_snapshot_with_other_content(tmp_path):

@@ -62,16 +62,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from nbconvert import HTMLExporter
-from traitlets import default
-from traitlets.config import Config
-
 from . import config, params
 from .errors import NotebookExecutionError, ParameterError
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-TEMPLATES_DIR = PACKAGE_DIR / "templates"
-
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 REPORT_NOTEBOOK = "isolation_report.ipynb"
 PROFILE_NOTEBOOK = "country_profile.ipynb"
 REPORT_NAME = "isolation_report"
@@ -85,62 +79,6 @@ FAILED_DIR = "_failed"
 NOTEBOOKS_DIR = "_notebooks"
 MANIFEST = "manifest.json"
 INDEX = "index.html"
-
-REMOVE_CELL_TAGS = {"parameters", "injected-parameters", "remove-cell", "remove_cell", "papermill-error-cell-tag"}
-REMOVE_INPUT_TAGS = {"remove-input", "remove_input", "hide-input", "hide_input"}
-REMOVE_OUTPUT_TAGS = {"remove-output", "remove_output"}
-
-
-# =========================================================================== HTML export
-
-
-class ReportHTMLExporter(HTMLExporter):
-    """HTMLExporter with the report's template: JupyterLab's "lab" template plus a readability
-    stylesheet (``templates/report``), images embedded, parameter cells removed.
-
-    Code is shown unless ``exclude_input`` is set (the build sets it unless ``--show-code``).
-    PNG outputs are already inline (``data:image/png;base64``); ``embed_images`` also inlines
-    images referenced from markdown, so one HTML file is the whole report."""
-
-    export_from_notebook = "HTML (isolation report)"
-
-    @default("template_name")
-    def _template_name_default(self):
-        return "report"
-
-    @default("extra_template_basedirs")
-    def _default_extra_template_basedirs(self):
-        return [str(TEMPLATES_DIR)]
-
-    @default("embed_images")
-    def _embed_images_default(self):
-        return True
-
-    @property
-    def default_config(self):
-        c = Config({
-            "TagRemovePreprocessor": {
-                "enabled": True,
-                "remove_cell_tags": set(REMOVE_CELL_TAGS),
-                "remove_input_tags": set(REMOVE_INPUT_TAGS),
-                "remove_all_outputs_tags": set(REMOVE_OUTPUT_TAGS),
-            },
-        })
-        base = super().default_config.copy()
-        base.merge(c)
-        return base
-
-
-def export_html(nb, *, title: str, show_code: bool = False, report_info: dict | None = None,
-                path: str | Path | None = None) -> str:
-    """An executed notebook -> one self-contained HTML page (code hidden unless ``show_code``)."""
-    exporter = ReportHTMLExporter()
-    exporter.exclude_input = not show_code
-    exporter.exclude_input_prompt = not show_code
-    exporter.exclude_output_prompt = not show_code
-    resources = {"metadata": {"name": title, "path": str(path) if path else ""}, "report": report_info or {}}
-    html, _ = exporter.from_notebook_node(nb, resources=resources)
-    return html
 
 
 # =========================================================================== jobs
@@ -518,12 +456,12 @@ def execute_job(job: ReportJob, options: BuildOptions, runner: Runner = papermil
 
         # Export everything in memory first: a failure here commits nothing.
         try:
+            from .pdf import export_html, html_to_pdf
+
             html = export_html(nb, title=job.title, show_code=options.show_code,
                                report_info=_report_info(job, options), path=options.notebooks_dir)
             pdf_bytes = None
             if job.pdf is not None:
-                from .pdf import html_to_pdf
-
                 pdf_bytes = html_to_pdf(html, base_url=options.notebooks_dir)
         except Exception as exc:  # noqa: BLE001
             result.export_seconds = time.perf_counter() - t1

@@ -1,4 +1,4 @@
-"""Command line: `python -m analysis {curate,validate,build,import-undl,add-rollcall}`.
+"""Command line: `python -m analysis {curate,validate,build,import-undl}`.
 
 Errors of the project's own types become one clear message on stderr and an exit status:
 1 for data or build failures, 2 for bad parameters.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import codes, config
+from . import codes, config, snapshot
 from .errors import DataValidationError, Problem
 from .importers import release_files
 from .schemas import HAND_CURATED, TABLES, UN_ADMISSION
@@ -256,6 +256,7 @@ def curate(out_dir: Path | None = None) -> dict[str, Path]:
     from .validate import validate_frames
 
     out_dir = Path(out_dir or config.curated_dir())
+    snapshot.verify_or_raise()  # never derive from a raw file that changed since it was taken
     tables = build_all()
     # Validate the text form exactly as it will be written and read back.
     validate_frames(tables, source_label="curated (before writing)")

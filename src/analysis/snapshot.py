@@ -74,6 +74,10 @@ def verify(raw_root: Path | None = None) -> list[Problem]:
             if not path.exists():
                 problems.append(Problem(f"raw/{name}/{fname}", None, None, None, "the file listed in PROVENANCE.json"))
                 continue
+            size = path.stat().st_size
+            if info.get("bytes") is not None and size != info["bytes"]:
+                problems.append(Problem(f"raw/{name}/{fname}", None, "bytes", size,
+                                        f"{info['bytes']} bytes (recorded in PROVENANCE.json): raw files are immutable"))
             digest = sha256(path)
             if digest != info.get("sha256"):
                 problems.append(Problem(f"raw/{name}/{fname}", None, "sha256", digest,
