@@ -119,8 +119,9 @@ class BuildOptions:
     kernel_name: str = "python3"
     keep_notebooks: bool = True  # executed notebooks of good builds in _notebooks/
     built_at: str = ""  # UTC, e.g. "2026-11-29T16:40:00Z"
-    cancel: threading.Event = field(default_factory=threading.Event)  # set: finish, but commit nothing
+    cancel: threading.Event = field(default_factory=threading.Event)  # set: stop, commit nothing more
     staging: Path | None = None  # set by run_jobs
+    kernels: set = field(default_factory=set)  # kernel managers running now (to interrupt on Ctrl-C)
 
 
 @dataclass
@@ -162,10 +163,23 @@ class ReportNotebookError(NotebookExecutionError):
         else:
             where = note or "(cell unknown)"
         value = evalue.strip().splitlines()[0] if evalue and evalue.strip() else ""
-        msg = f"{notebook}: {where} raised {ename}" + (f": {value}" if value else "")
-        if kept:
-            msg += f"; executed notebook kept at {kept}"
+        #: the message without where the executed notebook was kept
+        self.summary = f"{notebook}: {where} raised {ename}" + (f": {value}" if value else "")
+        msg = self.summary + (f"; executed notebook kept at {kept}" if kept else "")
         Exception.__init__(self, msg)
+
+
+class BuildCancelled(Exception):
+    """Raised inside a job when the build was interrupted: it stops before its next cell."""
+
+
+class BuildInterrupted(Exception):
+    """Ctrl-C during :func:`run_jobs`; ``results`` holds the jobs that finished (and committed)
+    before it. Running jobs were stopped and committed nothing."""
+
+    def __init__(self, results: list[JobResult]):
+        super().__init__("build interrupted")
+        self.results = results
 
 
 Runner = Callable[[ReportJob, dict, Path, BuildOptions], Any]
@@ -347,21 +361,62 @@ def papermill_runner(job: ReportJob, parameters: dict, staged_notebook: Path, op
 
     The kernel's working directory is the notebooks folder. It is set through nbclient's
     ``resources["metadata"]["path"]`` rather than papermill's ``cwd=``, which calls
-    ``os.chdir`` -- process-wide, so unsafe with several worker threads."""
+    ``os.chdir`` -- process-wide, so unsafe with several worker threads.
+
+    For Ctrl-C: the kernel manager registers itself in ``options.kernels`` (so the build can
+    interrupt the running cell; kernels run in their own session and do not see the terminal's
+    SIGINT), and a cell-start hook stops the notebook once ``options.cancel`` is set."""
     import logging
 
     import papermill
+    from jupyter_client.manager import AsyncKernelManager
 
     logging.getLogger("papermill").setLevel(logging.ERROR)  # unknown-parameter warnings: we validate
-    return papermill.execute_notebook(
-        str(job.notebook), str(staged_notebook), parameters=parameters,
-        kernel_name=options.kernel_name, progress_bar=False, log_output=False,
-        report_mode=not options.show_code,
-        start_timeout=options.start_timeout,
-        execution_timeout=options.timeout or None,
-        resources={"metadata": {"path": str(options.notebooks_dir)}},
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP-encryption warning per kernel
-    )
+    started: list = []
+
+    class TrackedKernelManager(AsyncKernelManager):
+        async def start_kernel(self, **kw):
+            await super().start_kernel(**kw)
+            started.append(self)
+            options.kernels.add(self)
+            if options.cancel.is_set():
+                interrupt_kernel(self)
+
+    def stop_if_cancelled(**_):
+        if options.cancel.is_set():
+            raise BuildCancelled("build interrupted")
+
+    try:
+        return papermill.execute_notebook(
+            str(job.notebook), str(staged_notebook), parameters=parameters,
+            kernel_name=options.kernel_name, progress_bar=False, log_output=False,
+            report_mode=not options.show_code,
+            start_timeout=options.start_timeout,
+            execution_timeout=options.timeout or None,
+            resources={"metadata": {"path": str(options.notebooks_dir)}},
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],  # kernel log noise (TCP warning, shutdown SIGINT)
+            kernel_manager_class=TrackedKernelManager,
+            on_cell_start=stop_if_cancelled,
+        )
+    finally:
+        for km in started:
+            options.kernels.discard(km)
+
+
+def interrupt_kernel(km) -> None:
+    """Send SIGINT to a kernel's process group (the running cell raises KeyboardInterrupt)."""
+    import signal
+
+    proc = getattr(getattr(km, "provisioner", None), "process", None)
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGINT)
+    except (OSError, AttributeError):
+        try:
+            proc.send_signal(signal.SIGINT)
+        except OSError:
+            pass
 
 
 def _read_notebook(path: Path):
@@ -422,27 +477,53 @@ def _report_info(job: ReportJob, options: BuildOptions) -> dict:
             "source": f"{job.notebook.parent.name}/{job.notebook.name}"}
 
 
+def commit(job: ReportJob, out: Path, *, html: str | None, pdf: bytes | None, staged_data: Path,
+           result: JobResult) -> None:
+    """Move a job's outputs into place: the CSV folder (swapped in), then HTML and PDF (each
+    written to a temporary file and renamed). Records what was written in ``result``."""
+    if job.data_dir is not None:
+        result.csv = sorted(p.relative_to(staged_data).as_posix() for p in staged_data.rglob("*") if p.is_file())
+        swap_dir(staged_data, out / job.data_dir)
+        result.written.append(job.data_dir.as_posix() + "/")
+    if job.html is not None and html is not None:
+        atomic_write(out / job.html, html)
+        result.written.append(job.html.as_posix())
+    if job.pdf is not None and pdf is not None:
+        atomic_write(out / job.pdf, pdf)
+        result.written.append(job.pdf.as_posix())
+
+
+def _cancelled(job: ReportJob) -> ReportNotebookError:
+    return ReportNotebookError(_rel(job.notebook), None, "KeyboardInterrupt", "build interrupted",
+                               note="nothing written")
+
+
 def execute_job(job: ReportJob, options: BuildOptions, runner: Runner = papermill_runner) -> JobResult:
     """Run, export and commit one job. Never raises for a notebook failure: returns a JobResult
     whose ``error`` names the notebook and cell; the failed executed notebook is kept in
     ``<output>/_failed/`` and no other file is touched."""
     t0 = time.perf_counter()
     out = options.output
+    if options.cancel.is_set():
+        return JobResult(job=job, ok=False, seconds=0.0, error=_cancelled(job))
     staging = Path(options.staging or out) / job.name
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
     staged_nb = staging / f"{job.name}.ipynb"
     staged_data = staging / "data"
-    values = dict(job.parameters)
-    if job.data_dir is not None:
-        staged_data.mkdir()
-        values[DATA_PARAMETER] = str(staged_data)
     result = JobResult(job=job, ok=False, seconds=0.0)
     try:
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        values = dict(job.parameters)
+        if job.data_dir is not None:
+            staged_data.mkdir()
+            values[DATA_PARAMETER] = str(staged_data)
         try:
             nb = runner(job, values, staged_nb, options)
         except Exception as exc:  # noqa: BLE001 - any failure of one notebook is reported, not fatal
             result.run_seconds = time.perf_counter() - t0
+            if options.cancel.is_set():
+                result.error = _cancelled(job)
+                return result
             kept = None
             if staged_nb.exists():
                 dest = out / FAILED_DIR / f"{job.name}.ipynb"
@@ -471,26 +552,30 @@ def execute_job(job: ReportJob, options: BuildOptions, runner: Runner = papermil
         result.export_seconds = time.perf_counter() - t1
 
         if options.cancel.is_set():
-            result.error = ReportNotebookError(_rel(job.notebook), None, "KeyboardInterrupt", "build interrupted",
-                                               note="not committed")
+            result.error = _cancelled(job)
             return result
         # Commit: each step atomic; the data folder first so a report never links missing CSVs.
-        if job.data_dir is not None:
-            result.csv = sorted(p.relative_to(staged_data).as_posix() for p in staged_data.rglob("*") if p.is_file())
-            swap_dir(staged_data, out / job.data_dir)
-            result.written.append(job.data_dir.as_posix() + "/")
-        if job.html is not None:
-            atomic_write(out / job.html, html)
-            result.written.append(job.html.as_posix())
-        if pdf_bytes is not None:
-            atomic_write(out / job.pdf, pdf_bytes)
-            result.written.append(job.pdf.as_posix())
-        if options.keep_notebooks and staged_nb.exists():
-            dest = out / NOTEBOOKS_DIR / f"{job.name}.ipynb"
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staged_nb, dest)
-        (out / FAILED_DIR / f"{job.name}.ipynb").unlink(missing_ok=True)
+        try:
+            commit(job, out, html=html, pdf=pdf_bytes, staged_data=staged_data, result=result)
+            if options.keep_notebooks and staged_nb.exists():
+                dest = out / NOTEBOOKS_DIR / f"{job.name}.ipynb"
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staged_nb, dest)
+            (out / FAILED_DIR / f"{job.name}.ipynb").unlink(missing_ok=True)
+            try:
+                (out / FAILED_DIR).rmdir()
+            except OSError:
+                pass
+        except OSError as exc:
+            written = ", ".join(result.written) or "nothing"
+            result.error = ReportNotebookError(_rel(job.notebook), None, type(exc).__name__, str(exc),
+                                               note=f"writing the outputs (written before the error: {written})")
+            return result
         result.ok = True
+        return result
+    except Exception as exc:  # noqa: BLE001 - a bug in one job must not stop the others
+        result.error = ReportNotebookError(_rel(job.notebook), None, type(exc).__name__, str(exc),
+                                           note="the build (not the notebook)")
         return result
     finally:
         result.seconds = time.perf_counter() - t0
@@ -502,18 +587,20 @@ def execute_job(job: ReportJob, options: BuildOptions, runner: Runner = papermil
 
 def run_jobs(jobs: list[ReportJob], options: BuildOptions, workers: int = 1,
              on_done: Callable[[JobResult, int, int], None] | None = None,
-             runner: Runner = papermill_runner) -> list[JobResult]:
+             runner: Runner = papermill_runner, interrupt_wait: float = 60) -> list[JobResult]:
     """Run ``jobs`` with ``workers`` threads; call ``on_done(result, k, n)`` as each finishes.
     Returns the results in job order.
 
-    Ctrl-C: jobs not started are cancelled, running ones finish but commit nothing (the previous
-    reports stay), and KeyboardInterrupt propagates."""
+    Ctrl-C: jobs not started are cancelled, running kernels are interrupted and their jobs commit
+    nothing (previous reports stay), then :class:`BuildInterrupted` is raised with the results of
+    the jobs that had finished. A second Ctrl-C stops waiting."""
     out = options.output
     out.mkdir(parents=True, exist_ok=True)
     options.staging = out / f".staging-{_token()}"
     options.staging.mkdir()
     results: dict[int, JobResult] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs) or 1)), thread_name_prefix="report")
+    futures: dict = {}
     try:
         futures = {pool.submit(execute_job, job, options, runner): i for i, job in enumerate(jobs)}
         for k, fut in enumerate(as_completed(futures), start=1):
@@ -524,7 +611,12 @@ def run_jobs(jobs: list[ReportJob], options: BuildOptions, workers: int = 1,
     except KeyboardInterrupt:
         options.cancel.set()
         pool.shutdown(wait=False, cancel_futures=True)
-        raise
+        for km in options.kernels.copy():
+            interrupt_kernel(km)
+        from concurrent.futures import wait
+
+        wait([f for f in futures if not f.done()], timeout=interrupt_wait)
+        raise BuildInterrupted([r for r in results.values() if r.ok]) from None
     else:
         pool.shutdown(wait=True)
     finally:
@@ -574,7 +666,9 @@ def update_manifest(output: Path, results: list[JobResult], built_at: str, as_of
             entry = reports.get(job.name) or {"kind": job.kind, "title": job.title, "iso3": job.iso3,
                                               "as_of": None, "built_at": None, "files": {}, "csv": [],
                                               "notebook": job.notebook.name}
-            entry["last_failure"] = {"at": built_at, "message": str(r.error)}
+            kept = output / FAILED_DIR / f"{job.name}.ipynb"
+            entry["last_failure"] = {"at": built_at, "message": getattr(r.error, "summary", str(r.error)),
+                                     "notebook": kept.relative_to(output).as_posix() if kept.exists() else None}
             reports[job.name] = entry
     for name, entry in list(reports.items()):
         files = {k: v for k, v in entry.get("files", {}).items() if (output / v).exists()}
@@ -628,8 +722,8 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
           formats: Iterable[str] = FORMATS, profile_formats: Iterable[str] = ("html",),
           extra: Iterable[str] = (), jobs: int | None = None, show_code: bool = False,
           timeout: float | None = 600, runner: Runner = papermill_runner, out=None, err=None) -> int:
-    """Plan, run and index a build. Returns the exit status: 0 all built, 1 some report failed.
-    Raises ParameterError (before anything runs or is written) for invalid parameters."""
+    """Plan, run and index a build. Returns the exit status: 0 all built, 1 some report failed,
+    130 interrupted (Ctrl-C). Raises ParameterError (before anything runs or is written) for invalid parameters."""
     out = out or sys.stdout
     err = err or sys.stderr
     t0 = time.perf_counter()
@@ -656,7 +750,14 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
         if not res.ok:
             print(f"error: {res.error}", file=err, flush=True)
 
-    results = run_jobs(the_plan.jobs, options, workers=workers, on_done=on_done, runner=runner)
+    try:
+        results = run_jobs(the_plan.jobs, options, workers=workers, on_done=on_done, runner=runner)
+    except BuildInterrupted as exc:
+        if exc.results:
+            write_index(output, exc.results, built_at, the_plan.as_of, the_plan.members)
+        print(f"interrupted after {time.perf_counter() - t0:.1f} s: {len(exc.results)} report(s) were built; "
+              "the others were not written and their previous versions are untouched", file=err, flush=True)
+        return 130
     index = write_index(output, results, built_at, the_plan.as_of, the_plan.members)
     failed = [r for r in results if not r.ok]
     total = time.perf_counter() - t0

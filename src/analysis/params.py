@@ -202,6 +202,12 @@ def validate_as_of(value: Any) -> str:
         return asof.resolve(value).strftime("%Y-%m-%d")
     except FileNotFoundError as exc:
         raise ParameterError(f"cannot check as_of: {exc}") from exc
+    except ParameterError as exc:
+        if "between" in str(exc):
+            raise
+        from . import data  # a message without the range (e.g. 'NaT'): add it
+
+        raise ParameterError(f"{exc} between {data.earliest_date().date()} and {data.latest_date().date()}") from exc
 
 
 # --------------------------------------------------------------------------- values

@@ -69,11 +69,12 @@ def table(df: pd.DataFrame, caption: str | None = None, formats: dict | None = N
         if pd.api.types.is_datetime64_any_dtype(shown[col]):
             shown[col] = shown[col].dt.strftime("%Y-%m-%d").fillna("")
     body = shown.to_html(index=False, escape=True, na_rep="", classes="report-table", border=0)
-    cap = f"<p class='table-caption'>{html.escape(caption)}</p>" if caption else ""
+    if caption:  # a <caption> stays with its table when the PDF breaks pages
+        body = body.replace(">\n  <thead>", f">\n  <caption>{html.escape(caption)}</caption>\n  <thead>", 1)
     more = (f"<p class='table-note'>First {max_rows} of {len(df)} rows.</p>" if len(df) > max_rows else "")
     link = save_data(df, slug) if slug else None
     dl = f"<p class='figure-data'>Data: <a href='{html.escape(link)}'>{html.escape(slug)}.csv</a></p>" if link else ""
-    _display(HTML(cap + body + more + dl))
+    _display(HTML(body + more + dl))
 
 
 def bullets(lines: list[str]) -> None:

@@ -64,7 +64,11 @@ def switches(ctx: Context) -> None:
     present.md(f"Votes on {config.short_symbol(first)} (rows) against {config.short_symbol(last)} (columns), the "
                f"latest resolution Russia voted against. {int((sw['move'] == 'left yes').sum())} states left the yes "
                f"camp; {int((sw['move'] == 'joined yes').sum())} joined it.")
-    present.table(table.reset_index().rename(columns={table.index.name: f"{config.short_symbol(first)} \u2193"}),
+    a, b = config.short_symbol(first), config.short_symbol(last)
+    t = table.copy()
+    t.index = [f"{v} on {a}" for v in t.index]
+    t.columns = [f"{v} on {b}" for v in t.columns]
+    present.table(t.reset_index(names="vote"), caption=f"Number of states by vote on {a} and on {b}",
                   slug="vote-switch-table")
     present.table(moved[["iso3", "name", "first", "second", "move"]].rename(
         columns={"first": config.short_symbol(first), "second": config.short_symbol(last)}),
@@ -201,8 +205,11 @@ resolution ES-11/9 (3 December 2025) is not in the voting records at hand.""")
 
 
 def sources_section(ctx: Context) -> None:
-    present.table(sources.raw_sources(), caption="Raw snapshots (data/raw, with sha256 in PROVENANCE.json)",
-                  slug="sources-raw")
+    raw = sources.raw_sources()
+    present.save_data(raw, "sources-raw")
+    present.md("**Raw snapshots** (`data/raw/<source>/`, each file's sha256 in its PROVENANCE.json):\n\n" + "\n".join(
+        f"- **{r.title}** — {r.publisher}. Version: {r.version}. Licence: {r.licence}. Retrieved {r.retrieved}; "
+        f"files: {r.files}." for r in raw.itertuples()))
     present.table(sources.hand_curated(), caption="Hand-curated tables (data/manual): every row cites its source",
                   slug="sources-hand-curated")
     present.bullets(sources.ATTRIBUTION)

@@ -10,7 +10,7 @@ from . import config, data, snapshot
 def raw_sources() -> pd.DataFrame:
     rows = []
     for name, p in snapshot.load_provenance().items():
-        rows.append({"source": name, "title": p["title"], "publisher": p["publisher"], "origin (version)": p["origin"],
+        rows.append({"source": name, "title": p["title"], "publisher": p["publisher"], "version": p["origin"],
                      "licence": p["licence"], "attribution": p["attribution"], "retrieved": p["retrieved"],
                      "files": ", ".join(p["files"])})
     return pd.DataFrame(rows)
