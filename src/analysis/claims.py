@@ -46,6 +46,11 @@ class Claim:
     check: Callable[[pd.Timestamp], Result]
 
 
+def _counts(series: pd.Series) -> str:
+    """'no 15, abstain 4' from a series of votes."""
+    return ", ".join(f"{v} {n}" for v, n in series.value_counts().items())
+
+
 def _opposed_by_russia(ts) -> pd.DataFrame:
     """Ukraine-set and Crimea resolutions (on Russia's actions) on which Russia voted no."""
     res = pd.concat([votes.resolution_set("ukraine", ts), votes.resolution_set("crimea_human_rights", ts)])
@@ -64,10 +69,8 @@ def _dprk_always_against(ts) -> Result:
     ev = m.loc[["PRK", "CHN"]].T.reset_index().rename(columns={"resolution": "label"})
     prk_all_no = (m.loc["PRK"] == "no").all()
     chn_not_all = not (m.loc["CHN"] == "no").all()
-    prk = m.loc["PRK"].value_counts().to_dict()
-    chn = m.loc["CHN"].value_counts().to_dict()
-    expl = (f"On the {m.shape[1]} Ukraine and Crimea resolutions Russia voted against, North Korea voted {prk}; "
-            f"China voted {chn}.")
+    expl = (f"On the {m.shape[1]} Ukraine and Crimea resolutions Russia voted against, North Korea voted "
+            f"{_counts(m.loc['PRK'])}; China voted {_counts(m.loc['CHN'])}.")
     return Result(SUPPORTED if prk_all_no and chn_not_all else (PARTLY if chn_not_all else NOT_SUPPORTED), expl, ev)
 
 
@@ -87,8 +90,8 @@ def _vietnam_never_condemned(ts) -> Result:
     m = _opposed_by_russia(ts)
     ev = m.loc[["VNM"]].T.reset_index().rename(columns={"resolution": "label"})
     yes = int((m.loc["VNM"] == "yes").sum())
-    counts = m.loc["VNM"].value_counts().to_dict()
-    expl = f"Vietnam's votes on the {m.shape[1]} resolutions on Russia's actions that Russia opposed: {counts}."
+    expl = (f"Vietnam's votes on the {m.shape[1]} resolutions on Russia's actions that Russia opposed: "
+            f"{_counts(m.loc['VNM'])}.")
     return Result(SUPPORTED if yes == 0 else NOT_SUPPORTED, expl, ev)
 
 

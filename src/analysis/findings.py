@@ -31,11 +31,15 @@ def first_vote(as_of=None) -> str:
             f"against: {_names(against)}.")
 
 
-def latest_vote(as_of=None) -> str:
+def latest_vote(as_of=None, later: str = "A/RES/ES-11/7") -> str:
+    """Peak support, then the later vote (default ES-11/7, the Ukrainian-European text of February
+    2025; before it existed, the latest vote) and who moved to 'no' since the peak."""
     t = votes.tallies(None, as_of)
-    last, peak = t.iloc[-1], t.loc[t["yes"].idxmax()]
-    s = (f"Support peaked at {peak.yes} yes votes ({peak.label}, {peak.date:%B %Y}); the latest vote in the data, "
-         f"{last.label} ({last.date:%-d %B %Y}), drew {last.yes} yes, {last.no} no and {last.abstain} abstentions.")
+    peak = t.loc[t["yes"].idxmax()]
+    rows = t[t["resolution"] == later]
+    last = rows.iloc[0] if len(rows) else t.iloc[-1]
+    s = (f"Support peaked at {peak.yes} yes votes ({peak.label}, {peak.date:%B %Y}); {last.label} "
+         f"({last.date:%-d %B %Y}) drew {last.yes} yes, {last.no} no and {last.abstain} abstentions.")
     if last.label != peak.label:
         sw = votes.vote_switches(peak.resolution, last.resolution, as_of)
         left = sw[sw["move"] == "left yes"]
@@ -44,8 +48,7 @@ def latest_vote(as_of=None) -> str:
         if len(to_no) == 1:
             s += f"; one of them, {_names(to_no)}, voted no."
         elif to_no:
-            shown = _names(to_no[:6]) + (" and others" if len(to_no) > 6 else "")
-            s += f"; {len(to_no)} of them voted no: {shown}."
+            s += f"; {len(to_no)} of them voted no: {_names(to_no)}."
         else:
             s += "."
     return s

@@ -68,7 +68,9 @@ def table(df: pd.DataFrame, caption: str | None = None, formats: dict | None = N
     for col in shown.columns:
         if pd.api.types.is_datetime64_any_dtype(shown[col]):
             shown[col] = shown[col].dt.strftime("%Y-%m-%d").fillna("")
-    body = shown.to_html(index=False, escape=True, na_rep="", classes="report-table", border=0)
+    classes = "report-table" + (" short-table" if len(shown) <= 25 else "")
+    shown.columns.name = None
+    body = shown.to_html(index=False, escape=True, na_rep="", classes=classes, border=0, justify="left")
     if caption:  # a <caption> stays with its table when the PDF breaks pages
         body = body.replace(">\n  <thead>", f">\n  <caption>{html.escape(caption)}</caption>\n  <thead>", 1)
     more = (f"<p class='table-note'>First {max_rows} of {len(df)} rows.</p>" if len(df) > max_rows else "")

@@ -46,33 +46,41 @@ def header(ctx: Context) -> None:
                "tables listed at the end.")
 
 
-def switches(ctx: Context) -> None:
+def switches(ctx: Context, first: str = "A/RES/ES-11/1", second: str = "A/RES/ES-11/7") -> None:
+    """Who moved between two votes (default ES-11/1, March 2022, and ES-11/7, February 2025: the
+    first and the latest demand on Russia of the emergency session; before ES-11/7 the latest vote)."""
     t = votes.tallies(None, ctx.as_of)
-    first = "A/RES/ES-11/1" if "A/RES/ES-11/1" in set(t["resolution"]) else t["resolution"].iloc[0]
-    last = t["resolution"].iloc[-1]
-    if first == last:
+    known = list(t["resolution"])
+    if first not in known:
+        first = known[0]
+    if second not in known:
+        second = known[-1]
+    if first == second:
         present.md("Only one resolution has been voted on by this date.")
         return
-    # the latest resolution condemning Russia (one Russia voted against), not a neutral text
-    m = votes.vote_matrix(list(t["resolution"]), ctx.as_of)
-    opposed = [r for r, lbl in zip(t["resolution"], t["label"]) if m.at["RUS", lbl] == "no"]
-    last = opposed[-1] if opposed else last
-    table = votes.switch_table(first, last, ctx.as_of)
-    sw = votes.vote_switches(first, last, ctx.as_of)
+    a, b = config.short_symbol(first), config.short_symbol(second)
+    table = votes.switch_table(first, second, ctx.as_of)
+    sw = votes.vote_switches(first, second, ctx.as_of)
     names = data.countries().set_index("iso3")["name"]
-    moved = sw[sw["move"] != "unchanged"].assign(name=lambda d: d["iso3"].map(names))
-    present.md(f"Votes on {config.short_symbol(first)} (rows) against {config.short_symbol(last)} (columns), the "
-               f"latest resolution Russia voted against. {int((sw['move'] == 'left yes').sum())} states left the yes "
-               f"camp; {int((sw['move'] == 'joined yes').sum())} joined it.")
-    a, b = config.short_symbol(first), config.short_symbol(last)
-    t = table.copy()
-    t.index = [f"{v} on {a}" for v in t.index]
-    t.columns = [f"{v} on {b}" for v in t.columns]
-    present.table(t.reset_index(names="vote"), caption=f"Number of states by vote on {a} and on {b}",
+    present.md(f"Votes on {a} ({_d(t.set_index('resolution').at[first, 'date'])}) against {b} "
+               f"({_d(t.set_index('resolution').at[second, 'date'])}).")
+    tt = table.copy()
+    tt.index = [f"{v} on {a}" for v in tt.index]
+    tt.columns = [f"{v} on {b}" for v in tt.columns]
+    present.table(tt.reset_index(names="vote"), caption=f"Number of states by vote on {a} and on {b}",
                   slug="vote-switch-table")
-    present.table(moved[["iso3", "name", "first", "second", "move"]].rename(
-        columns={"first": config.short_symbol(first), "second": config.short_symbol(last)}),
-        caption="States whose vote changed", slug="vote-switches", max_rows=80)
+    labels = {"left yes": f"Voted yes on {a} but not on {b}", "joined yes": f"Voted yes on {b} but not on {a}",
+              "to no": f"Moved to no on {b}", "from no": f"Moved away from no on {b}",
+              "other change": "Other changes (between abstain and absent)"}
+    lines = []
+    for move, label in labels.items():
+        g = sw[sw["move"] == move].assign(name=lambda d: d["iso3"].map(names)).sort_values("name")
+        if len(g):
+            lines.append(f"**{label}** ({len(g)}): " + ", ".join(
+                f"{names.get(i, i)} ({x}\u2192{y})" if move in ("left yes", "to no", "from no") else names.get(i, i)
+                for i, x, y in zip(g["iso3"], g["first"], g["second"])))
+    present.bullets(lines)
+    present.save_data(sw.assign(name=sw["iso3"].map(names)), "vote-switches")
 
 
 def absences(ctx: Context) -> None:
