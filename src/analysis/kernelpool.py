@@ -318,10 +318,6 @@ class Worker(threading.Thread):
                     os.killpg(proc.pid, signal.SIGKILL)
                 except OSError:
                     proc.kill()
-        try:
-            km.cleanup_resources()
-        except Exception:  # noqa: BLE001
-            pass
 
     def replace_kernel(self) -> None:
         self.pool.replaced += 1
