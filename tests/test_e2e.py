@@ -114,3 +114,28 @@ def test_a_failing_notebook_keeps_the_previous_report_and_the_others(built, tmp_
     assert list((out / "_failed").glob("*.ipynb"))
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
     del before_report
+
+
+def test_as_of_the_article_shows_the_world_of_june_2024(tmp_path):
+    out = tmp_path / "r"
+    code, stdout, stderr = _run("--output", str(out), "--as-of", "2024-06-20", "--profiles", "none",
+                                "--format", "html")
+    assert code == 0, stdout + stderr
+    html = (out / "isolation_report.html").read_text(encoding="utf-8")
+    assert "Data as of 20 June 2024" in html
+    assert "ES-11/7" not in html and "78/316" not in html  # no later votes
+    assert "Hanoi" in html and "Ulaanbaatar" not in html  # trips up to Vietnam, not Mongolia (Sept 2024)
+    assert "changed from <em>supported</em> to <em>partly supported</em>" in html  # verdicts changed since
+
+
+@pytest.mark.parametrize("name", ["country_profile.ipynb", "isolation_report.ipynb"])
+def test_notebooks_run_top_to_bottom_with_their_defaults(name):
+    """As an analyst would in JupyterLab: no injected parameters, working directory notebooks/."""
+    from nbclient import NotebookClient
+    nb = nbformat.read(config.NOTEBOOK_DIR / name, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(config.NOTEBOOK_DIR)}}).execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors
+    assert any(o.get("data", {}).get("image/png") for c in nb.cells if c.cell_type == "code"
+               for o in c.get("outputs", []))

@@ -120,6 +120,7 @@ class BuildOptions:
     keep_notebooks: bool = True  # executed notebooks of good builds in _notebooks/
     built_at: str = ""  # UTC, e.g. "2026-11-29T16:40:00Z"
     cancel: threading.Event = field(default_factory=threading.Event)  # set: stop, commit nothing more
+    stopping: bool = False
     staging: Path | None = None  # set by run_jobs
     kernels: set = field(default_factory=set)  # kernel managers running now (to interrupt on Ctrl-C)
 
@@ -136,6 +137,9 @@ class JobResult:
     written: list[str] = field(default_factory=list)  # paths relative to the output folder
     csv: list[str] = field(default_factory=list)  # CSV files in the data folder (relative to it)
     error: NotebookExecutionError | None = None
+    cached: bool = False  # served from the build cache (not run)
+    built_at: str | None = None  # when a cached report was built (None: in this build)
+    build_seconds: float | None = None  # how long that build took
 
 
 @dataclass
@@ -627,6 +631,206 @@ def run_jobs(jobs: list[ReportJob], options: BuildOptions, workers: int = 1,
     return [results[i] for i in range(len(jobs))]
 
 
+# =========================================================================== warm kernel pool
+
+
+class PoolRunner:
+    """A :data:`Runner` that executes notebooks in a :class:`analysis.kernelpool.KernelPool`: ``size``
+    warm kernels reused across reports, each reset to a fresh state before every run. The pool
+    starts on the first call (a fully cached build starts no kernel) and warms each kernel with the
+    modules the build's notebooks import (and the curated tables when they import ``analysis``).
+    Call :meth:`close` when the build is done."""
+
+    def __init__(self, size: int, notebooks: Iterable[Path], options: BuildOptions):
+        self.size = max(1, size)
+        self.notebooks = sorted({Path(p) for p in notebooks})
+        self.options = options
+        self.pool = None
+        self._lock = threading.Lock()
+
+    def _get_pool(self):
+        with self._lock:
+            if self.pool is None:
+                from .kernelpool import KernelPool, notebook_imports
+
+                imports = notebook_imports(self.notebooks)
+                self.pool = KernelPool(
+                    self.size, self.options.notebooks_dir, kernel_name=self.options.kernel_name,
+                    warm_imports=imports, load_data=any(m.split(".")[0] == "analysis" for m in imports),
+                    start_timeout=self.options.start_timeout)
+            return self.pool
+
+    def __call__(self, job: ReportJob, parameters: dict, staged_notebook: Path, options: BuildOptions):
+        from nbclient.exceptions import DeadKernelError
+
+        from .kernelpool import KernelBroken
+
+        pool = self._get_pool()
+
+        def stop_if_cancelled(**_):
+            if options.cancel.is_set():
+                raise BuildCancelled("build interrupted")
+
+        def on_kernel(km):
+            options.kernels.add(km)
+            if options.cancel.is_set():
+                interrupt_kernel(km)
+
+        try:
+            return pool.run(job.notebook, staged_notebook, parameters, timeout=options.timeout,
+                            report_mode=not options.show_code, on_cell_start=stop_if_cancelled,
+                            on_kernel=on_kernel, off_kernel=options.kernels.discard)
+        except DeadKernelError as exc:
+            raise KernelDiedError(f"the kernel died ({exc}); it was replaced, the other reports "
+                                  "run in a fresh kernel") from exc
+        except KernelBroken as exc:
+            raise KernelDiedError(f"no working kernel: {exc}") from exc
+
+    def stop(self) -> None:
+        """Ctrl-C: broken kernels are killed, not replaced."""
+        if self.pool is not None:
+            self.pool.stopping = True
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+
+
+class KernelDiedError(RuntimeError):
+    """The kernel running a report died (or none could be started)."""
+
+
+# =========================================================================== cache
+
+
+def _cache_targets(job: ReportJob, out: Path, names: Iterable[str]) -> dict[str, Path]:
+    """Stored name in a cache entry -> the output file it stands for."""
+    targets = {}
+    for name in names:
+        if name == "report.html" and job.html is not None:
+            targets[name] = out / job.html
+        elif name == "report.pdf" and job.pdf is not None:
+            targets[name] = out / job.pdf
+        elif name.startswith("data/") and job.data_dir is not None:
+            targets[name] = out / job.data_dir / name[len("data/"):]
+        elif name == "notebook.ipynb":
+            targets[name] = out / NOTEBOOKS_DIR / f"{job.name}.ipynb"
+    return targets
+
+
+def _job_outputs(job: ReportJob, out: Path, csv: Iterable[str], keep_notebooks: bool) -> dict[str, Path]:
+    files: dict[str, Path] = {}
+    if job.html is not None:
+        files["report.html"] = out / job.html
+    if job.pdf is not None:
+        files["report.pdf"] = out / job.pdf
+    if job.data_dir is not None:
+        for rel in csv:
+            files[f"data/{rel}"] = out / job.data_dir / rel
+    nb = out / NOTEBOOKS_DIR / f"{job.name}.ipynb"
+    if keep_notebooks and nb.exists():
+        files["notebook.ipynb"] = nb
+    return files
+
+
+def job_spec(job: ReportJob, options: BuildOptions) -> dict:
+    """What of a job goes into its cache key (besides the notebook's bytes and the build-wide inputs)."""
+    return {"name": job.name, "kind": job.kind, "title": job.title, "parameters": job.parameters,
+            "notebook": f"{job.notebook.parent.name}/{job.notebook.name}",
+            "html": job.html and job.html.as_posix(), "pdf": job.pdf and job.pdf.as_posix(),
+            "data_dir": job.data_dir and job.data_dir.as_posix(), "as_of": job.as_of, "iso3": job.iso3,
+            "show_code": options.show_code, "kernel": options.kernel_name}
+
+
+def serve_from_cache(cache, entry, job: ReportJob, options: BuildOptions) -> JobResult | None:
+    """A cache hit: leave the outputs alone if they already are the entry's files, else verify the
+    entry and copy it into place (atomically, like a build). Returns None when the entry is
+    corrupted (it is discarded: the report must be rebuilt)."""
+    from . import cache as cache_mod
+
+    t0 = time.perf_counter()
+    out = options.output
+    meta = entry.meta
+    csv = sorted(n[len("data/"):] for n in entry.files if n.startswith("data/"))
+    expected = set(entry.files)
+    if ("report.html" in expected) != (job.html is not None) or ("report.pdf" in expected) != (job.pdf is not None):
+        cache.discard(entry.key)
+        return None
+    targets = _cache_targets(job, out, entry.files)
+    if len(targets) != len(entry.files):
+        cache.discard(entry.key)
+        return None
+    extra_csv = False
+    if job.data_dir is not None:
+        folder = out / job.data_dir
+        present = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) \
+            if folder.is_dir() else None
+        extra_csv = present != csv
+    if not extra_csv and cache_mod.outputs_match(entry, targets):
+        written: list[str] = []
+    else:
+        if not cache.verify(entry):
+            cache.discard(entry.key)
+            return None
+        written = []
+        if job.data_dir is not None:
+            staged = (options.staging or out) / f"{job.name}.cached-{_token()}"
+            staged.mkdir(parents=True)
+            for rel in csv:
+                dest = staged / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(entry.path / f"data/{rel}", dest)
+            swap_dir(staged, out / job.data_dir)
+            written.append(job.data_dir.as_posix() + "/")
+        for name in ("report.html", "report.pdf", "notebook.ipynb"):
+            if name in entry.files:
+                target = targets[name]
+                atomic_write(target, (entry.path / name).read_bytes())
+                if name != "notebook.ipynb":
+                    written.append(target.relative_to(out).as_posix())
+    (out / FAILED_DIR / f"{job.name}.ipynb").unlink(missing_ok=True)
+    try:
+        (out / FAILED_DIR).rmdir()
+    except OSError:
+        pass
+    return JobResult(job=job, ok=True, seconds=time.perf_counter() - t0, written=written, csv=csv, cached=True,
+                     built_at=meta.get("built_at"), build_seconds=meta.get("seconds"))
+
+
+def store_in_cache(cache, key: str, result: JobResult, options: BuildOptions) -> None:
+    job = result.job
+    files = _job_outputs(job, options.output, result.csv, options.keep_notebooks)
+    cache.store(key, files, {"name": job.name, "built_at": options.built_at, "seconds": round(result.seconds, 2)})
+
+
+# =========================================================================== sharding
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """'2/4' -> (2, 4): the second of four shards (1-based). Raises ParameterError."""
+    if text is None:
+        return None
+    m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(text))
+    if not m:
+        raise ParameterError(f"--shard {text!r}: expected I/N, e.g. 1/4 (the first of four shards)")
+    i, n = int(m.group(1)), int(m.group(2))
+    if n < 1 or not 1 <= i <= n:
+        raise ParameterError(f"--shard {text!r}: expected 1 <= I <= N")
+    return i, n
+
+
+def select_shard(jobs: list[ReportJob], shard: tuple[int, int] | None) -> list[ReportJob]:
+    """The jobs of shard ``(i, n)``: round robin over the jobs sorted by name (the k-th name, from
+    0, goes to shard k % n + 1). Deterministic; the shards of one request are disjoint and cover
+    every job. Keeps the jobs' order."""
+    if shard is None:
+        return list(jobs)
+    i, n = shard
+    names = sorted(j.name for j in jobs)
+    mine = {name for k, name in enumerate(names) if k % n == i - 1}
+    return [j for j in jobs if j.name in mine]
+
+
 # =========================================================================== index
 
 
@@ -657,10 +861,12 @@ def update_manifest(output: Path, results: list[JobResult], built_at: str, as_of
                 p = getattr(job, kind)
                 if p is not None:
                     files["data" if kind == "data_dir" else kind] = p.as_posix()
+            # a cached report: when and how fast it was really built
+            seconds = r.build_seconds if r.cached and r.build_seconds is not None else r.seconds
             reports[job.name] = {
                 "kind": job.kind, "title": job.title, "iso3": job.iso3, "as_of": job.as_of,
-                "built_at": built_at, "seconds": round(r.seconds, 2), "files": files, "csv": r.csv,
-                "notebook": job.notebook.name, "last_failure": None,
+                "built_at": r.built_at or built_at, "seconds": round(seconds, 2), "files": files, "csv": r.csv,
+                "notebook": job.notebook.name, "last_failure": None, "cached": r.cached,
             }
         else:
             entry = reports.get(job.name) or {"kind": job.kind, "title": job.title, "iso3": job.iso3,
@@ -713,17 +919,25 @@ def write_index(output: Path, results: list[JobResult], built_at: str, as_of: st
 
 def _progress_line(res: JobResult, k: int, n: int) -> str:
     width = len(str(n))
-    status = ",".join(res.job.formats) if res.ok else "FAILED"
-    detail = f"  (run {res.run_seconds:.1f} s, export {res.export_seconds:.1f} s)" if res.ok else ""
+    status = ("cached" if res.cached else ",".join(res.job.formats)) if res.ok else "FAILED"
+    detail = f"  (run {res.run_seconds:.1f} s, export {res.export_seconds:.1f} s)" if res.ok and not res.cached else ""
     return f"[{k:>{width}}/{n}] {res.job.label:<12} {status:<8} {res.seconds:5.1f} s{detail}"
 
 
 def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profiles: str | None = None,
           formats: Iterable[str] = FORMATS, profile_formats: Iterable[str] = ("html",),
           extra: Iterable[str] = (), jobs: int | None = None, show_code: bool = False,
-          timeout: float | None = 600, runner: Runner = papermill_runner, out=None, err=None) -> int:
+          timeout: float | None = 600, runner: Runner | None = None, pool: bool = True,
+          cache: bool = True, cache_dir: Path | None = None, force: bool = False, shard: str | None = None,
+          report: bool = True, out=None, err=None) -> int:
     """Plan, run and index a build. Returns the exit status: 0 all built, 1 some report failed,
-    130 interrupted (Ctrl-C). Raises ParameterError (before anything runs or is written) for invalid parameters."""
+    130 interrupted (Ctrl-C). Raises ParameterError (before anything runs or is written) for invalid parameters.
+
+    ``runner`` (default: a warm :class:`PoolRunner` of ``jobs`` kernels, or :func:`papermill_runner`
+    -- a fresh kernel per report -- with ``pool=False``). ``cache``: serve unchanged reports from
+    ``cache_dir`` (default ``<output>/_cache``); ``force`` rebuilds them all (and refreshes the
+    cache). ``shard`` ``"i/n"``: build only the i-th of n deterministic parts of the reports.
+    ``report=False``: profiles only."""
     out = out or sys.stdout
     err = err or sys.stderr
     t0 = time.perf_counter()
@@ -732,8 +946,11 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
         raise ParameterError(f"--jobs {jobs}: expected 1 or more")
     if timeout is not None and timeout < 0:
         raise ParameterError(f"--timeout {timeout}: expected seconds >= 0 (0 = no limit)")
+    the_shard = parse_shard(shard)
     the_plan = plan(notebooks_dir=notebooks_dir, as_of=as_of, profiles=profiles, formats=formats,
                     profile_formats=profile_formats, extra=extra)
+    selected = [j for j in the_plan.jobs if report or j.kind != "report"]
+    selected = select_shard(selected, the_shard)
 
     output = Path(output).resolve()
     output.mkdir(parents=True, exist_ok=True)
@@ -741,27 +958,78 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
     built_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     options = BuildOptions(output=output, notebooks_dir=Path(notebooks_dir).resolve(), show_code=show_code,
                            timeout=timeout or None, built_at=built_at)
-    n = len(the_plan.jobs)
-    print(f"building {n} report(s) into {_rel(output)} (as of {the_plan.as_of}, {min(workers, n)} at a time)",
-          file=out, flush=True)
+    n = len(selected)
+    where = f", shard {the_shard[0]}/{the_shard[1]}" if the_shard else ""
+    print(f"building {n} report(s) into {_rel(output)} (as of {the_plan.as_of}, {min(workers, n) or 1} at a time"
+          f"{where})", file=out, flush=True)
+    done = [0]
 
     def on_done(res: JobResult, k: int, total: int) -> None:
-        print(_progress_line(res, k, total), file=out, flush=True)
+        done[0] += 1
+        print(_progress_line(res, done[0], n), file=out, flush=True)
         if not res.ok:
             print(f"error: {res.error}", file=err, flush=True)
 
+    # ---- cache: serve what has not changed
+    the_cache, keys = None, {}
+    cached: list[JobResult] = []
+    to_run = list(selected)
+    if cache:
+        from . import cache as cache_mod
+
+        the_cache = cache_mod.Cache(Path(cache_dir).resolve() if cache_dir else output / "_cache")
+        the_cache.clean_temporary()
+        common = cache_mod.inputs_digest()["digest"]
+        nb_digests: dict[Path, str] = {}
+        for job in selected:
+            if job.notebook not in nb_digests:
+                nb_digests[job.notebook] = cache_mod.file_digest(job.notebook)
+            keys[job.name] = cache_mod.job_key(common, nb_digests[job.notebook], job_spec(job, options))
+        if not force:
+            to_run = []
+            for job in selected:
+                entry = the_cache.lookup(keys[job.name])
+                res = serve_from_cache(the_cache, entry, job, options) if entry is not None else None
+                if res is None:
+                    to_run.append(job)
+                else:
+                    cached.append(res)
+                    on_done(res, 0, n)
+
+    # ---- run the rest
+    own_runner = None
+    if runner is None:
+        runner = own_runner = PoolRunner(workers, {j.notebook for j in to_run}, options) if pool else papermill_runner
+
+    def on_built(res: JobResult, k: int, total: int) -> None:
+        if res.ok and the_cache is not None:
+            store_in_cache(the_cache, keys[res.job.name], res, options)
+        on_done(res, k, total)
+
+    results: list[JobResult] = list(cached)
     try:
-        results = run_jobs(the_plan.jobs, options, workers=workers, on_done=on_done, runner=runner)
+        if to_run:
+            results += run_jobs(to_run, options, workers=workers, on_done=on_built, runner=runner)
     except BuildInterrupted as exc:
-        if exc.results:
-            write_index(output, exc.results, built_at, the_plan.as_of, the_plan.members)
-        print(f"interrupted after {time.perf_counter() - t0:.1f} s: {len(exc.results)} report(s) were built; "
+        if own_runner is not None:
+            own_runner.stop()
+        done_results = cached + exc.results
+        if done_results:
+            write_index(output, done_results, built_at, the_plan.as_of, the_plan.members)
+        print(f"interrupted after {time.perf_counter() - t0:.1f} s: {len(done_results)} report(s) were built; "
               "the others were not written and their previous versions are untouched", file=err, flush=True)
         return 130
+    finally:
+        if own_runner is not None:
+            own_runner.close()
+    order = {j.name: i for i, j in enumerate(selected)}
+    results.sort(key=lambda r: order[r.job.name])
     index = write_index(output, results, built_at, the_plan.as_of, the_plan.members)
     failed = [r for r in results if not r.ok]
     total = time.perf_counter() - t0
-    print(f"built {n - len(failed)} of {n} report(s), {len(failed)} failed, in {total:.1f} s; "
+    n_cached = sum(r.cached for r in results)
+    cached_note = f" ({n_cached} unchanged, from the cache)" if n_cached else ""
+    print(f"built {n - len(failed)} of {n} report(s){cached_note}, {len(failed)} failed, in {total:.1f} s; "
           f"index: {_rel(index)}", file=out, flush=True)
     if failed:
         print(f"error: {len(failed)} report(s) failed (previous versions, if any, were kept):", file=err)
@@ -780,6 +1048,8 @@ def _command(args) -> int:
         formats=parse_formats(args.formats, "--format"),
         profile_formats=parse_formats(args.profile_formats, "--profile-format"),
         extra=args.parameters, jobs=args.jobs, show_code=args.show_code, timeout=args.timeout,
+        pool=not args.no_pool, cache=not args.no_cache, cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+        force=args.force, shard=args.shard, report=not args.no_report,
     )
 
 
@@ -802,7 +1072,8 @@ def add_command(sub) -> None:
                    help="formats of the country profiles (default html; html,pdf adds a PDF per profile)")
     p.add_argument("--output", "-o", metavar="DIR", default=None, help="output folder (default reports/)")
     p.add_argument("--jobs", "-j", metavar="N", type=int, default=None,
-                   help=f"notebooks run at the same time (default: number of CPU cores, {os.cpu_count()})")
+                   help=f"notebooks run at the same time, each worker reusing one warm kernel (default: "
+                        f"number of CPU cores, {os.cpu_count()})")
     p.add_argument("--show-code", action="store_true", help="keep code cells in the HTML/PDF (default: hidden)")
     p.add_argument("-p", "--parameter", dest="parameters", metavar="NAME=VALUE", action="append", default=[],
                    help="extra parameter for the main report, e.g. -p allied_no_share=0.6 (repeatable; names "
@@ -811,4 +1082,18 @@ def add_command(sub) -> None:
                    help="limit per cell in seconds (default 600; 0 = none)")
     p.add_argument("--notebooks-dir", metavar="DIR", default=None,
                    help="folder holding isolation_report.ipynb and country_profile.ipynb (default notebooks/)")
+    p.add_argument("--no-report", action="store_true",
+                   help="build the country profiles only, not the main report")
+    p.add_argument("--shard", metavar="I/N", default=None,
+                   help="build only the I-th of N deterministic parts of the requested reports (1-based, "
+                        "e.g. 2/4), to spread a build over CI runners; the N shards cover every report once")
+    p.add_argument("--force", action="store_true",
+                   help="rebuild every report, even those unchanged since the cached build")
+    p.add_argument("--no-cache", action="store_true",
+                   help="neither use nor update the build cache")
+    p.add_argument("--cache-dir", metavar="DIR", default=None,
+                   help="build cache folder (default <output>/_cache); a report is rebuilt only when its "
+                        "notebook, parameters, data files, the analysis package or key package versions changed")
+    p.add_argument("--no-pool", action="store_true",
+                   help="start a fresh kernel per report (papermill) instead of reusing warm kernels")
     p.set_defaults(func=_command)

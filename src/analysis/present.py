@@ -47,9 +47,15 @@ def figure(result, slug: str) -> pd.DataFrame:
     """Show a chart function's (Figure, DataFrame), write the DataFrame next to the report and
     link it under the figure. Returns the DataFrame."""
     fig, df = result
-    from IPython.display import HTML
-    _display(fig)
+    import io
+
+    from IPython.display import HTML, Image
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=fig.dpi, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
+    # rendered here (not by the inline backend) so the image is the same in every kernel, with the
+    # figure's finding as alternative text for screen readers
+    _display(Image(data=buf.getvalue(), format="png", metadata={"alt": getattr(fig, "_title", slug)}))
     link = save_data(df, slug)
     if link:
         _display(HTML(f'<p class="figure-data">Data behind this figure: <a href="{html.escape(link)}">'

@@ -46,6 +46,17 @@ def header(ctx: Context) -> None:
                "tables listed at the end.")
 
 
+def votes_intro(ctx: Context) -> None:
+    t = votes.tallies(None, ctx.as_of)
+    es = [lbl for lbl in t["label"] if lbl.startswith("ES-11/")]
+    other = [f"{lbl} ({d:%Y})" for lbl, d in zip(t["label"], t["date"]) if not lbl.startswith("ES-11/")]
+    span = f"{es[0]} to {es[-1]}" if len(es) > 1 else (es[0] if es else "")
+    present.md(f"{len(t)} General Assembly resolutions on Russia's war against Ukraine went to a recorded vote by "
+               f"{_d(ctx.as_of)}: " + ", ".join(other) + (f", and {len(es)} of the eleventh emergency special "
+               f"session ({span})" if es else "") + ". *Absent* counts states that did not vote, which is itself "
+               "a stance.")
+
+
 def switches(ctx: Context, first: str = "A/RES/ES-11/1", second: str = "A/RES/ES-11/7") -> None:
     """Who moved between two votes (default ES-11/1, March 2022, and ES-11/7, February 2025: the
     first and the latest demand on Russia of the emergency session; before ES-11/7 the latest vote)."""
@@ -143,18 +154,26 @@ def dossiers(ctx: Context) -> None:
 
 
 def claims_section(ctx: Context) -> None:
-    c = claims.compare(claims.ARTICLE_DATE, ctx.as_of)
+    """Verdicts on the article's date and on the report's date; when the report looks back to a
+    date before the latest data, the latest data are the second column, so the section still says
+    which verdicts have changed since."""
+    latest = data.latest_date()
+    second = ctx.as_of if ctx.as_of > pd.Timestamp(claims.ARTICLE_DATE) else latest
+    c = claims.compare(claims.ARTICLE_DATE, second)
+    later = " (the latest data, after this report's date)" if second != ctx.as_of else ""
     present.md(f"Source: {claims.ARTICLE}. Each claim is checked with the data as known on the article's date "
-               f"({claims.ARTICLE_DATE}) and as of {ctx.as_of.date()}.")
+               f"({claims.ARTICLE_DATE}) and as of {second.date()}{later}.")
     shown = c[["claim", "verdict_then", "verdict_now", "changed", "explanation_now"]].rename(columns={
         "verdict_then": f"verdict {c['then'].iloc[0]}", "verdict_now": f"verdict {c['now'].iloc[0]}",
-        "explanation_now": "evidence (latest)"})
+        "explanation_now": f"evidence ({c['now'].iloc[0]})"})
     shown["changed"] = shown["changed"].map({True: "changed", False: ""})
     present.table(shown, slug="claims-checked")
     changed = c[c["changed"]]
     if len(changed):
-        present.md("**Verdicts that changed since the article:** " + " ".join(
-            f"*{r.claim_id}*: then — {r.explanation_then} Now — {r.explanation_now}" for r in changed.itertuples()))
+        present.bullets([f"**{r.claim_id}** changed from *{r.verdict_then}* to *{r.verdict_now}*. Then: "
+                         f"{r.explanation_then} Now: {r.explanation_now}" for r in changed.itertuples()])
+    else:
+        present.md("No verdict has changed since the article.")
 
 
 def icc_visits(ctx: Context) -> None:

@@ -38,8 +38,11 @@ RC = {
 
 
 def apply() -> None:
-    """Apply the house style to matplotlib (charts call it; notebooks need not)."""
-    plt.rcParams.update(RC)
+    """Apply the house style (seaborn's plain white theme with the report's fonts and sizes);
+    charts call it, notebooks need not."""
+    import seaborn as sns
+
+    sns.set_theme(style="white", rc=RC)
 
 
 def figure(height: float, width: float = FIG_WIDTH, **subplot_kw):
