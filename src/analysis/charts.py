@@ -340,9 +340,17 @@ def profile_votes_chart(iso3: str, as_of=None):
     ax.tick_params(axis="y", pad=110)
     ax.set_xlim(0, t["members"].max())
     ax.set_xlabel("UN member states (world tally, pale)")
-    counts = mine.value_counts()
-    title = f"{name} voted " + ", ".join(f"{style.VOTE_LABELS[v].split(' /')[0].lower()} {counts[v]}×"
-                                         for v in VOTES if v in counts) + " on the Ukraine resolutions"
+    counts = mine.dropna().value_counts()
+    words = {"yes": "yes", "no": "no", "abstain": "abstained", "absent": "was absent"}
+    if len(counts) == 1:
+        v = counts.index[0]
+        title = (f"{name} voted {v} on all {counts.iloc[0]} Ukraine resolutions" if v in ("yes", "no") else
+                 f"{name} {words[v]} on all {counts.iloc[0]} Ukraine resolutions")
+    elif len(counts) == 0:
+        title = f"{name} was not a UN member at any of the Ukraine votes"
+    else:
+        title = (f"{name} on the {int(counts.sum())} Ukraine resolutions: "
+                 + ", ".join(f"{v} {counts[v]}" for v in VOTES if v in counts))
     style.frame(fig, title, f"{name}'s vote (dot) on each General Assembly resolution on Ukraine, with the world's "
                 "tally behind it", style.sources("un_votes"),
                 legend=style.legend_handles(style.VOTE_COLORS, style.VOTE_LABELS))

@@ -74,15 +74,30 @@ def table(df: pd.DataFrame, caption: str | None = None, formats: dict | None = N
     for col in shown.columns:
         if pd.api.types.is_datetime64_any_dtype(shown[col]):
             shown[col] = shown[col].dt.strftime("%Y-%m-%d").fillna("")
+    # escape every cell here; URL columns become short links (the site's name) instead of long text
+    for col in shown.columns:
+        if str(col).endswith("url"):
+            shown[col] = shown[col].map(_link)
+        else:
+            shown[col] = shown[col].map(lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v))
+                                        else html.escape(str(v)))
+    shown.columns = [html.escape(str(c)) for c in shown.columns]
     classes = "report-table" + (" short-table" if len(shown) <= 25 else "")
     shown.columns.name = None
-    body = shown.to_html(index=False, escape=True, na_rep="", classes=classes, border=0, justify="left")
+    body = shown.to_html(index=False, escape=False, na_rep="", classes=classes, border=0, justify="left")
     if caption:  # a <caption> stays with its table when the PDF breaks pages
         body = body.replace(">\n  <thead>", f">\n  <caption>{html.escape(caption)}</caption>\n  <thead>", 1)
     more = (f"<p class='table-note'>First {max_rows} of {len(df)} rows.</p>" if len(df) > max_rows else "")
     link = save_data(df, slug) if slug else None
     dl = f"<p class='figure-data'>Data: <a href='{html.escape(link)}'>{html.escape(slug)}.csv</a></p>" if link else ""
     _display(HTML(body + more + dl))
+
+
+def _link(url) -> str:
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        return "" if url is None or (not isinstance(url, str) and pd.isna(url)) else html.escape(str(url))
+    site = re.sub(r"^https?://(www\.)?", "", url).split("/")[0]
+    return f'<a href="{html.escape(url, quote=True)}">{html.escape(site)}</a>'
 
 
 def bullets(lines: list[str]) -> None:
