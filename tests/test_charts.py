@@ -6,7 +6,7 @@ from matplotlib.colors import to_hex
 
 matplotlib.use("Agg")
 
-from analysis import charts, maps, stance, style, votes  # noqa: E402
+from analysis import charts, stance, style, votes  # noqa: E402
 
 pytestmark = pytest.mark.realdata
 

@@ -1,5 +1,4 @@
 """Claim checks of the DW article on the real data, at the article's date and the latest."""
-import pandas as pd
 import pytest
 
 from analysis import claims

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from . import alignment, asof as _asof, data, economy, maps, membership, stance as _stance, style, travel, votes
+from . import alignment, asof as _asof, data, economy, maps, stance as _stance, style, travel, votes
 from .schemas import VOTES
 
 FOCUS = ("CHN", "PRK", "BLR", "IRN", "SYR", "VNM")

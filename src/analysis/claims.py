@@ -15,7 +15,7 @@ from typing import Callable
 import pandas as pd
 
 from . import asof as _asof
-from . import config, data, economy, membership, travel, votes
+from . import config, economy, membership, travel, votes
 
 ARTICLE_DATE = "2024-06-20"
 ARTICLE = "Henry-Laur Allik, \"The list of Vladimir Putin's remaining autocratic allies\", Deutsche Welle, June 2024"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import alignment, asof as _asof, claims, config, data, economy, stance as _stance, travel, votes
+from . import alignment, claims, config, data, economy, stance as _stance, travel, votes
 from .charts import FOCUS, eu_members_by_session
 
 

@@ -83,7 +83,6 @@ def summary_table(iso3s, as_of=None, **thresholds) -> pd.DataFrame:
 def dossier_text(iso3: str, as_of=None, **thresholds) -> str:
     """A short paragraph (Markdown) of computed facts for one state."""
     f = facts(iso3, as_of, **thresholds)
-    vt = f["votes"]
     parts = [f"**{f['name']}** ({f['region']}) is classed *{_stance.LABELS.get(f['stance'], f['stance'])}*: "
              f"{f['reason']}."]
     if f["agreement_latest"] is not None:

@@ -10,7 +10,6 @@ import pandas as pd
 
 from . import (alignment, asof as _asof, blocs as _blocs, claims, config, data, economy, membership, present,
                profile, sources, stance as _stance, travel, votes)
-from .errors import ParameterError
 
 
 @dataclass(frozen=True)

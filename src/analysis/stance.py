@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import asof as _asof
 from . import data, membership, votes
 
 CLASSES = ("allied", "russia_leaning", "neutral", "west_leaning", "condemning", "russia")

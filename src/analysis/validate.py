@@ -54,7 +54,6 @@ def cross_table_problems(t: dict[str, pd.DataFrame], complete: bool = True) -> l
     resolution of the independent Ukraine roll-call snapshot present); fixtures turn it off."""
     problems: list[Problem] = []
     known = codes.iso3_codes() | EXTRA_CODES
-    members = set(t["countries"]["iso3"]) if "countries" in t else set()
 
     # every iso3 is known
     iso_cols = {"countries": ["iso3"], "un_votes": ["iso3"], "alignment_bsv": ["iso3"], "trade": ["partner_iso3"],
