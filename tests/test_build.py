@@ -170,7 +170,8 @@ def test_executor_is_swappable_and_export_failure_commits_nothing(tmp_path, monk
         raise RuntimeError("exporter exploded")
     monkeypatch.setattr(analysis.pdf, "export_html", broken_export)
     err = io.StringIO()
-    assert build.build(**dict(kw, err=err)) == 1
+    # force: the cache would otherwise serve the unchanged report without exporting it again
+    assert build.build(**dict(kw, err=err, force=True)) == 1
     assert "exporter exploded" in err.getvalue()
     assert digest(out / "isolation_report.html") == before
     assert hidden_leftovers(out) == []
@@ -342,3 +343,38 @@ def test_ctrl_c_stops_running_kernels_and_writes_nothing(tmp_path):
     assert (out / "isolation_report.html").read_text() == "previous good report"
     assert not (out / "isolation_report.pdf").exists() and not (out / "_failed").exists()
     assert hidden_leftovers(out) == []
+
+
+@pytest.mark.e2e
+def test_a_dying_kernel_fails_only_its_report_and_is_replaced(tmp_path):
+    """One warm kernel (--jobs 1): the report's cell 4 ends the kernel process; the report fails
+    with a clear message, the kernel is replaced and both profiles after it are built."""
+    import shutil
+
+    nbs = tmp_path / "notebooks"  # the fixtures plus a cell that ends the kernel process
+    shutil.copytree(FIXTURES, nbs)
+    nb = nbformat.read(nbs / "isolation_report.ipynb", as_version=4)
+    nb.cells[1].source += "\nexit_kernel = False"
+    nb.cells[3].source += "\nif exit_kernel:\n    import os\n    os._exit(1)"
+    nbformat.write(nb, nbs / "isolation_report.ipynb")
+    out = tmp_path / "r"
+    code, stdout, stderr = run_build(out, "--notebooks-dir", str(nbs), "--profiles", "CHN,BLR", "--jobs", "1",
+                                     "--format", "html", "-p", "exit_kernel=True")
+    assert code == 1, stdout + stderr
+    assert re.search(r"isolation_report\.ipynb: cell 4 \(.*\) raised KernelDiedError: the kernel died", stderr), stderr
+    assert re.search(r"^\[\d/3\] report\s+FAILED", stdout, re.M), stdout
+    assert "built 2 of 3 report(s), 0 failed" not in stdout and "built 2 of 3 report(s)" in stdout
+    for iso3 in ("CHN", "BLR"):
+        assert "Profile of " + iso3 in (out / "profiles" / f"{iso3}.html").read_text()
+    assert (out / "_failed" / "isolation_report.ipynb").exists()
+    assert not (out / "isolation_report.html").exists()
+    assert hidden_leftovers(out) == []
+
+
+@pytest.mark.e2e
+def test_execution_counts_start_at_1_in_every_report(built):
+    out = built[0]
+    for name in ("isolation_report", "profile_CHN", "profile_BLR"):
+        nb = nbformat.read(out / "_notebooks" / f"{name}.ipynb", as_version=4)
+        counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+        assert counts == list(range(1, len(counts) + 1)), (name, counts)

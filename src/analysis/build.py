@@ -1,7 +1,9 @@
 """`python -m analysis build`: run the report notebooks with papermill, export HTML and PDF.
 
 Everything runs in this process through the libraries' Python APIs (papermill, nbconvert,
-WeasyPrint); only the Jupyter kernels are separate processes.
+WeasyPrint); only the Jupyter kernels are separate processes. By default ``--jobs`` warm kernels
+(:mod:`analysis.kernelpool`) are reused from report to report -- each reset to a fresh state before
+every run -- and reports whose inputs did not change are served from a cache (:mod:`analysis.cache`).
 
 Pipeline
 --------
@@ -9,17 +11,27 @@ Pipeline
    each notebook's ``parameters`` cell (:mod:`analysis.params`); ISO3 codes, dates, thresholds and
    ``-p`` values are checked there. Any problem raises :class:`ParameterError` (exit status 2) and
    nothing is written.
-2. **Run jobs** (:func:`run_jobs`) -- one :class:`ReportJob` per output (the main report, one per
-   country profile), ``--jobs`` at a time in worker threads. Threads are enough: the work happens
+   ``--no-report`` drops the main report; ``--shard I/N`` keeps a deterministic I-th of N of the
+   reports (round robin over their sorted names), so CI runners can split a build.
+2. **Cache** -- each job's key hashes the notebook, its parameters and options, every data file
+   (raw, manual, curated), the analysis package's source and the key packages' versions. A job
+   whose entry exists and verifies is not run: if its outputs already are the entry's files nothing
+   is written (a no-op build of all 193 profiles takes about a second), else the entry is copied
+   into place. A corrupted entry is discarded and the report rebuilt. ``--force`` rebuilds all,
+   ``--no-cache`` bypasses it, ``--cache-dir`` moves it (default ``<output>/_cache``).
+3. **Run jobs** (:func:`run_jobs`) -- one :class:`ReportJob` per output (the main report, one per
+   country profile), ``--jobs`` at a time in worker threads, each handing its notebook to a warm
+   kernel of the :class:`PoolRunner` (``--no-pool``: a fresh kernel per report, :func:`papermill_runner`).
+   A kernel that dies or times out is replaced; only its report fails. Threads are enough: the work happens
    in the kernels (separate processes); the GIL-bound parts (nbconvert, WeasyPrint) are small next
    to it. Each job (:func:`execute_job`) executes its notebook into a private staging folder
    (``<output>/.staging-*``), exports it, then *commits*.
-3. **Commit** -- HTML/PDF are written to a temporary file in the target folder and ``os.replace``d;
+4. **Commit** -- HTML/PDF are written to a temporary file in the target folder and ``os.replace``d;
    the CSV folder the notebook wrote (``output_data_dir``) is swapped in with two renames (the old
    folder is restored if the second fails; an interrupted swap is repaired by the next build). A
    job that fails commits nothing, so the previous good report stays in place byte for byte; its
    executed notebook is kept as ``<output>/_failed/<name>.ipynb``.
-4. **Index** -- ``index.html`` and ``manifest.json`` list every report present in the output
+5. **Index** -- ``index.html`` and ``manifest.json`` list every report present in the output
    folder, with the as-of date and build time (UTC) of each.
 
 Outputs (default folder ``reports/``)::
@@ -32,14 +44,15 @@ Outputs (default folder ``reports/``)::
     profiles/<ISO3>_data/*.csv          default html only: 193 PDFs are rarely wanted)
     _notebooks/<name>.ipynb            executed notebooks of the last good build
     _failed/<name>.ipynb               executed notebook of a failed job (removed once it builds)
+    _cache/<key[:2]>/<key>/            cache entries: the files above (hard links) + entry.json
 
 Swapping the executor
 ---------------------
 The unit of work is :class:`ReportJob` (plain data). :func:`run_jobs` takes the list, a number of
 workers and a ``runner`` -- the callable that turns (job, parameters, staged notebook path) into
-an executed notebook (default :func:`papermill_runner`). A warm kernel pool, a cache keyed on
-(notebook, parameters, data) or sharding across machines can replace ``runner`` or
-:func:`run_jobs` without touching planning, export or the atomic commit.
+an executed notebook (:class:`PoolRunner` by default, or :func:`papermill_runner`). The cache and
+sharding sit around :func:`run_jobs` in :func:`build`; planning, export and the atomic commit are
+the same for every runner.
 
 Notebook conventions the build relies on: a code cell tagged ``parameters``; cells tagged
 ``parameters`` / ``injected-parameters`` / ``remove-cell`` are left out of the export,
@@ -120,7 +133,6 @@ class BuildOptions:
     keep_notebooks: bool = True  # executed notebooks of good builds in _notebooks/
     built_at: str = ""  # UTC, e.g. "2026-11-29T16:40:00Z"
     cancel: threading.Event = field(default_factory=threading.Event)  # set: stop, commit nothing more
-    stopping: bool = False
     staging: Path | None = None  # set by run_jobs
     kernels: set = field(default_factory=set)  # kernel managers running now (to interrupt on Ctrl-C)
 
@@ -774,7 +786,8 @@ def serve_from_cache(cache, entry, job: ReportJob, options: BuildOptions) -> Job
             return None
         written = []
         if job.data_dir is not None:
-            staged = (options.staging or out) / f"{job.name}.cached-{_token()}"
+            target_dir = out / job.data_dir
+            staged = target_dir.with_name(f".{target_dir.name}.tmp-{_token()}")  # recover() cleans it up
             staged.mkdir(parents=True)
             for rel in csv:
                 dest = staged / rel
@@ -998,8 +1011,10 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
 
     # ---- run the rest
     own_runner = None
-    if runner is None:
-        runner = own_runner = PoolRunner(workers, {j.notebook for j in to_run}, options) if pool else papermill_runner
+    if runner is None and pool:
+        runner = own_runner = PoolRunner(min(workers, len(to_run) or 1), {j.notebook for j in to_run}, options)
+    elif runner is None:
+        runner = papermill_runner
 
     def on_built(res: JobResult, k: int, total: int) -> None:
         if res.ok and the_cache is not None:

@@ -230,18 +230,19 @@ def _pid_alive(pid: int) -> bool:
 
 def outputs_match(entry: Entry, targets: dict[str, Path]) -> bool:
     """True when every stored file's target (``targets``: stored name -> output path) exists with
-    the recorded hash and no stored file is missing from ``targets`` -- and each data folder holds
-    no extra file. Used for the no-op check."""
+    the recorded size and sha256, and the stored file is intact too: when the stored file is a hard
+    link to the output (the usual case) hashing one checks both; otherwise the stored copy is
+    hashed as well. Used for the no-op check: a corrupted entry never passes it."""
     if set(targets) != set(entry.files):
         return False
     for name, info in entry.files.items():
-        p = targets[name]
+        p, stored = targets[name], entry.path / name
         try:
-            st = p.stat()
-            if st.st_size != info["size"]:
+            if p.stat().st_size != info["size"] or file_digest(p) != info["sha256"]:
                 return False
-            if file_digest(p) != info["sha256"]:
+            if not os.path.samefile(p, stored) and (stored.stat().st_size != info["size"]
+                                                    or file_digest(stored) != info["sha256"]):
                 return False
-        except OSError:
+        except (OSError, KeyError, TypeError):
             return False
     return True

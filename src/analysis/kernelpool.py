@@ -36,7 +36,6 @@ import ast
 import logging
 import os
 import queue
-import re
 import signal
 import threading
 import time
@@ -171,6 +170,11 @@ def __kernelpool_setup():
             for k, v in st["inline"].items():
                 if getattr(cfg, k) != v:
                     cfg.set_trait(k, v)
+        # a new history session, so that line numbers counted again from 1 stay unique
+        try:
+            ip.history_manager.reset(new_session=True)
+        except Exception:
+            pass
         ip.execution_count = 1
 
     mod.snapshot, mod.reset = snapshot, reset
@@ -190,6 +194,11 @@ def warm_code(modules: Iterable[str], load_data: bool) -> str:
         lines += ["try:", "    from analysis import data as __d", "    from analysis.schemas import TABLES as __t",
                   "    for __n in __t:", "        try:", "            __d.load(__n)",
                   "        except Exception:", "            pass", "except Exception:", "    pass"]
+    # Activate the matplotlib backend now, as a fresh kernel does at its first figure (after the
+    # notebook's imports): the inline backend registers its PNG formatter and flush hook, which the
+    # snapshot taken next then keeps (a reset restores the display formatters to it).
+    lines += ["try:", "    import matplotlib.pyplot as __plt", "    __plt.close(__plt.figure())", "    del __plt",
+              "except Exception:", "    pass"]
     return "\n".join(lines) + "\n"
 
 
@@ -276,13 +285,14 @@ class Worker(threading.Thread):
         self.km = km
         self.kernels_started += 1
         self.runs = 0
+        # The control client only talks on the shell channel: without an iopub subscription it
+        # does not buffer every output of every run.
         kc = BlockingKernelClient()
         kc.load_connection_info(km.get_connection_info())
-        kc.start_channels()
+        kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
         self.kc = kc
         try:
-            kc.wait_for_ready(timeout=pool.start_timeout)
-            self.control(KERNEL_SETUP, timeout=CONTROL_TIMEOUT)
+            self.control(KERNEL_SETUP, timeout=pool.start_timeout + CONTROL_TIMEOUT)  # waits for the kernel too
             if pool.warm:
                 self.control(pool.warm, timeout=pool.warm_timeout)
             self.control(f"import _analysis_kernelpool as __p; __p.snapshot({tuple(pool.state_prefixes)!r}); "
