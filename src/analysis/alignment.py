@@ -15,8 +15,6 @@ For country c and reference r in a session, take the recorded votes on which bot
 """
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pandas as pd
 
@@ -76,7 +74,7 @@ def agreement(reference: str = "RUS", as_of=None, method: str = "identical") -> 
     return _agreement(reference, _asof.resolve(as_of), method).copy()
 
 
-@functools.lru_cache(maxsize=16)
+@data.memo
 def _agreement(reference: str, ts: pd.Timestamp, method: str) -> pd.DataFrame:
     out = agreement_from_pairs(_pairs(reference, ts), method)
     return out[out["iso3"] != reference].reset_index(drop=True)

@@ -32,6 +32,15 @@ def _validate(args) -> int:
     return 0
 
 
+def _import_undl(args) -> int:
+    from pathlib import Path
+
+    from . import importers  # imported here: pandas and pandera are not needed by other commands
+    dest = importers.import_release(Path(args.path), args.name, {"origin": args.origin}, retrieved=args.retrieved)
+    print(f"took {args.path} as {dest}; now run `python -m analysis curate` and `python -m analysis validate`")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -40,11 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("validate", help="check every curated table and the raw checksums")
     p.add_argument("--dir", default=None, help="folder of curated tables (default data/curated)")
     p.set_defaults(func=_validate)
-    try:
-        from . import importers
-        importers.add_commands(sub)
-    except ImportError:
-        pass
+    p = sub.add_parser("import-undl", help="take a UN Digital Library voting-data release CSV as a new raw snapshot")
+    p.add_argument("path", help="the release CSV (UN Digital Library voting-data format)")
+    p.add_argument("--name", required=True, help="snapshot name, e.g. 2025-12 (folder data/raw/undl-release-NAME)")
+    p.add_argument("--origin", required=True, help="where the file came from (URL, release date)")
+    p.add_argument("--retrieved", default=None, help="retrieval date YYYY-MM-DD (default today)")
+    p.set_defaults(func=_import_undl)
     try:
         from . import build
         build.add_command(sub)

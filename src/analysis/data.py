@@ -64,8 +64,31 @@ def load(name: str) -> pd.DataFrame:
     return _load(name, str(config.curated_dir())).copy()
 
 
+_MEMOS: list = []
+
+
+def memo(fn):
+    """Cache a pure function of (hashable arguments, the curated data) for the process.
+
+    The key includes the curated folder, so pointing ISOLATION_DATA_DIR elsewhere never serves a
+    stale result; ``clear_cache()`` empties every memo. DataFrames are returned as copies."""
+    cached = functools.lru_cache(maxsize=256)(lambda folder, *args: fn(*args))
+    _MEMOS.append(cached)
+
+    @functools.wraps(fn)
+    def wrapper(*args):
+        out = cached(str(config.curated_dir()), *args)
+        return out.copy() if isinstance(out, pd.DataFrame) else out
+
+    wrapper.cache_clear = cached.cache_clear
+    return wrapper
+
+
 def clear_cache() -> None:
+    """Forget every loaded table and every memoised result (after `curate`, or in tests)."""
     _load.cache_clear()
+    for cached in _MEMOS:
+        cached.cache_clear()
 
 
 def countries() -> pd.DataFrame:

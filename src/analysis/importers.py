@@ -105,18 +105,3 @@ def import_release(path: Path, name: str, meta: dict, retrieved: str | None = No
             "with attribution", "attribution": "Source: United Nations Digital Library, General Assembly voting data",
             **meta}
     return snapshot.take(Path(path).parent, RELEASE_PREFIX + name, [Path(path).name], meta, retrieved=retrieved)
-
-
-def _import_cmd(args) -> int:
-    dest = import_release(Path(args.path), args.name, {"origin": args.origin}, retrieved=args.retrieved)
-    print(f"took {args.path} as {dest}; now run `python -m analysis curate` and `python -m analysis validate`")
-    return 0
-
-
-def add_commands(sub) -> None:
-    p = sub.add_parser("import-undl", help="take a UN Digital Library voting-data release CSV as a new raw snapshot")
-    p.add_argument("path", help="the release CSV (UN Digital Library voting-data format)")
-    p.add_argument("--name", required=True, help="snapshot name, e.g. 2025-12 (folder data/raw/undl-release-NAME)")
-    p.add_argument("--origin", required=True, help="where the file came from (URL, release date)")
-    p.add_argument("--retrieved", default=None, help="retrieval date YYYY-MM-DD (default today)")
-    p.set_defaults(func=_import_cmd)

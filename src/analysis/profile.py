@@ -22,9 +22,13 @@ def check_iso3(iso3: str) -> str:
 def facts(iso3: str, as_of=None, **thresholds) -> dict:
     """Name, region, stance and reason, vote counts, latest agreement with Russia, groups,
     defence treaties, visits by Putin since the invasion, arms from Russia since 2014, and share of
-    Russia's trade in the last full year."""
-    iso3 = check_iso3(iso3)
-    ts = _asof.resolve(as_of)
+    Russia's trade in the last full year. (Memoised: treat the returned tables as read-only.)"""
+    return _facts(check_iso3(iso3), _asof.resolve(as_of), tuple(sorted(thresholds.items())))
+
+
+@data.memo
+def _facts(iso3: str, ts, thresholds: tuple) -> dict:
+    thresholds = dict(thresholds)
     c = data.countries().set_index("iso3").loc[iso3]
     st = _stance.stance(ts, **thresholds).set_index("iso3")
     a = alignment.agreement("RUS", ts)

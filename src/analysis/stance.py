@@ -76,9 +76,15 @@ def classify(counts: pd.DataFrame, defence: set[str], unfriendly: set[str], **th
 
 def stance(as_of=None, **thresholds) -> pd.DataFrame:
     """iso3, stance, reason (+ the counts behind it) for every UN member on ``as_of``."""
-    counts = votes.counts_by_member(None, as_of)
-    defence = set(membership.treaties_in_force(as_of)["iso3"])
-    return classify(counts, defence, membership.unfriendly(as_of), **thresholds)
+    from . import asof as _asof
+    return _stance(_asof.resolve(as_of), tuple(sorted(check_thresholds(thresholds).items())))
+
+
+@data.memo
+def _stance(ts, thresholds: tuple) -> pd.DataFrame:
+    counts = votes.counts_by_member(None, ts)
+    defence = set(membership.treaties_in_force(ts)["iso3"])
+    return classify(counts, defence, membership.unfriendly(ts), **dict(thresholds))
 
 
 def shares(as_of=None, stances: pd.DataFrame | None = None, **thresholds) -> pd.DataFrame:

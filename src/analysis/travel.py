@@ -26,7 +26,10 @@ def visits(as_of=None, since: str | None = None) -> pd.DataFrame:
     v = v.copy()
     names = data.countries().set_index("iso3")["name"]
     v["host"] = v["iso3"].map(names).fillna(v["iso3"])
-    v["icc_party"] = [icc_party_on(i, d) for i, d in zip(v["iso3"], v["start_date"])]
+    icc = data.memberships()
+    icc = icc[icc["group"] == "ICC"]
+    v["icc_party"] = [bool(((icc["iso3"] == i) & (icc["joined"] <= d) & (icc["left"].isna() | (icc["left"] > d))).any())
+                      for i, d in zip(v["iso3"], v["start_date"])]
     v["after_warrant"] = v["start_date"] >= pd.Timestamp(config.ICC_WARRANT_DATE)
     cols = ["start_date", "end_date", "iso3", "host", "city", "purpose", "icc_party", "after_warrant", "source",
             "source_url"]

@@ -26,10 +26,22 @@ def resolution_set(topic: str | list[str] = "ukraine", as_of=None) -> pd.DataFra
     return sel.reset_index(drop=True)
 
 
+def _key(resolutions) -> str | tuple:
+    """A hashable form of a resolution selection: a topic name or a tuple of symbols."""
+    if resolutions is None:
+        return "ukraine"
+    return resolutions if isinstance(resolutions, str) else tuple(resolutions)
+
+
 def long_votes(resolutions=None, as_of=None) -> pd.DataFrame:
     """Votes on the chosen resolutions (default the Ukraine set), one row per member and
     resolution: resolution, label, date, iso3, vote."""
-    res = resolution_set("ukraine" if resolutions is None else resolutions, as_of)
+    return _long_votes(_key(resolutions), _asof.resolve(as_of))
+
+
+@data.memo
+def _long_votes(selection, ts) -> pd.DataFrame:
+    res = resolution_set(selection if isinstance(selection, str) else list(selection), ts)
     v = data.votes()
     v = v[v["resolution"].isin(res["resolution"])]
     v = v.merge(res[["resolution", "label", "date"]], on="resolution")
@@ -39,11 +51,16 @@ def long_votes(resolutions=None, as_of=None) -> pd.DataFrame:
 def vote_matrix(resolutions=None, as_of=None) -> pd.DataFrame:
     """Member x resolution matrix of votes (yes/no/abstain/absent; empty where the state was not a
     member). Rows: every UN member on ``as_of``; columns: short labels in date order."""
-    res = resolution_set("ukraine" if resolutions is None else resolutions, as_of)
-    lv = long_votes(list(res["resolution"]), as_of)
+    return _vote_matrix(_key(resolutions), _asof.resolve(as_of))
+
+
+@data.memo
+def _vote_matrix(selection, ts) -> pd.DataFrame:
+    res = resolution_set(selection if isinstance(selection, str) else list(selection), ts)
+    lv = _long_votes(tuple(res["resolution"]), ts)
     m = lv.pivot(index="iso3", columns="label", values="vote")
     m = m.reindex(columns=list(res["label"]))
-    members = _asof.members(as_of)["iso3"]
+    members = _asof.members(ts)["iso3"]
     return m.reindex(members).rename_axis(index="iso3", columns="resolution").astype("object")
 
 
