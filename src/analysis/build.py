@@ -76,6 +76,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from . import config, params
+from .cache import pid_alive  # stdlib-only module: cheap to import
 from .errors import NotebookExecutionError, ParameterError
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -328,16 +329,6 @@ def swap_dir(staged: Path, target: Path) -> None:
     shutil.rmtree(backup, ignore_errors=True)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def recover(output: Path) -> None:
     """Repair what an interrupted build may have left in ``output``: restore a folder whose swap
     was cut between its two renames, drop stale temporary files and staging folders of builds
@@ -347,7 +338,7 @@ def recover(output: Path) -> None:
             continue
         for entry in folder.iterdir():
             m = re.match(r"^\.(.+)\.(old|tmp)-(\d+)-[0-9a-f]+$", entry.name)
-            if m and not _pid_alive(int(m.group(3))):
+            if m and not pid_alive(int(m.group(3))):
                 original = folder / m.group(1)
                 if m.group(2) == "old" and entry.is_dir() and not original.exists():
                     os.rename(entry, original)
@@ -356,7 +347,7 @@ def recover(output: Path) -> None:
                 else:
                     entry.unlink(missing_ok=True)
             m = re.match(r"^\.staging-(\d+)-[0-9a-f]+$", entry.name)
-            if m and not _pid_alive(int(m.group(1))):
+            if m and not pid_alive(int(m.group(1))):
                 shutil.rmtree(entry, ignore_errors=True)
 
 

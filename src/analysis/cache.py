@@ -212,11 +212,12 @@ class Cache:
                         pid = int(p.name.rsplit(".tmp-", 1)[1].split("-")[0])
                     except ValueError:
                         pid = -1
-                    if pid != os.getpid() and not _pid_alive(pid):
+                    if pid != os.getpid() and not pid_alive(pid):
                         shutil.rmtree(p, ignore_errors=True)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id is running (used to tell stale temporary files apart)."""
     if pid <= 0:
         return False
     try:
