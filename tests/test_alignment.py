@@ -59,3 +59,11 @@ def test_identical_share_matches_bailey_strezhnev_voeten_for_sessions_70_to_78()
     assert len(joined) > 1500
     assert r >= 0.95
     assert mad <= 0.02
+
+
+def test_eu_median_uses_the_members_of_the_day(tiny_data):
+    # in the tiny world only the USA is an "EU member" (joined 1958): the median is its agreement
+    med = alignment.eu_median(alignment.agreement("RUS")).set_index("session")["agreement"]
+    assert med[64] == pytest.approx(1 / 3)
+    assert alignment.region_median(alignment.agreement("RUS"), ["BLR", "CHN"]).set_index("session").at[
+        64, "agreement"] == pytest.approx((2 / 3 + 0.5) / 2)

@@ -86,6 +86,13 @@ def region_median(agreement_df: pd.DataFrame, iso3s) -> pd.DataFrame:
     return sub.groupby(["session", "year"], as_index=False)["agreement"].median()
 
 
+def eu_median(agreement_df: pd.DataFrame) -> pd.DataFrame:
+    """Median agreement per session over the states that were EU members when it began."""
+    from .membership import eu_members_by_session
+    eu = agreement_df.merge(eu_members_by_session(agreement_df), on=["iso3", "session"])
+    return eu.groupby(["session", "year"], as_index=False)["agreement"].median()
+
+
 def compare_with_bsv(sessions=range(70, 79), as_of=None) -> tuple[pd.DataFrame, float, float]:
     """Our identical-vote agreement with Russia against BSV's RUSSAgree for the given sessions:
     (joined table, Pearson r, median absolute difference)."""

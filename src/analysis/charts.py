@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from . import alignment, asof as _asof, data, economy, maps, stance as _stance, style, travel, votes
+from . import alignment, asof as _asof, config, data, economy, maps, stance as _stance, style, travel, votes
 from .schemas import VOTES
 
-FOCUS = ("CHN", "PRK", "BLR", "IRN", "SYR", "VNM")
-COMPARISON = ("IND", "BRA", "ZAF", "TUR")
+FOCUS = config.FOCUS
+COMPARISON = config.COMPARISON
 
 
 def _name(iso3s) -> pd.Series:
@@ -88,26 +88,12 @@ def votes_heatmap(as_of=None, iso3s=None, title: str | None = None):
 
 
 # ----------------------------------------------------------------------------- alignment
-def eu_members_by_session(agree: pd.DataFrame) -> pd.DataFrame:
-    """(iso3, session) pairs of states that were EU members when the session began."""
-    m = data.memberships()
-    m = m[m["group"] == "EU"]
-    sess = agree[["session", "year"]].drop_duplicates()
-    rows = []
-    for s in sess.itertuples():
-        start = pd.Timestamp(f"{s.year}-09-01")
-        ok = m[(m["joined"] <= start) & (m["left"].isna() | (m["left"] > start))]
-        rows += [(i, s.session) for i in ok["iso3"]]
-    return pd.DataFrame(rows, columns=["iso3", "session"])
-
-
 def agreement_lines(as_of=None, states=FOCUS + COMPARISON, since: int = 1992, min_votes: int = 10,
                     method: str = "identical"):
     """Small multiples: each state's agreement with Russia per session against the EU median."""
     a = alignment.agreement("RUS", as_of, method)
     a = a[(a["year"] >= since) & (a["n_votes"] >= min_votes)]
-    eu = a.merge(eu_members_by_session(a), on=["iso3", "session"])
-    eu_med = eu.groupby(["session", "year"], as_index=False)["agreement"].median()
+    eu_med = alignment.eu_median(a)
     sel = a[a["iso3"].isin(states)]
     ncol = 5
     nrow = int(np.ceil(len(states) / ncol))
@@ -365,9 +351,9 @@ def profile_agreement_chart(iso3: str, as_of=None, since: int = 1992, min_votes:
     c = data.countries().set_index("iso3")
     sub = c.at[iso3, "un_subregion"]
     peers = c.index[(c["un_subregion"] == sub) & (c.index != iso3) & (c.index != "RUS")]
-    med = a[a["iso3"].isin(peers)].groupby(["session", "year"], as_index=False)["agreement"].median()
+    med = alignment.region_median(a, peers)
     mine = a[a["iso3"] == iso3]
-    eu = a.merge(eu_members_by_session(a), on=["iso3", "session"]).groupby("year", as_index=False)["agreement"].median()
+    eu = alignment.eu_median(a)
     fig, ax = style.figure(3.6)
     ax.plot(med["year"], med["agreement"], color=style.GREY, lw=1.3, ls="--", label=f"Median of {sub}")
     ax.plot(eu["year"], eu["agreement"], color=style.BLUE, lw=1.2, ls=":", label="Median of EU members")

@@ -67,6 +67,10 @@ def short_symbol(resolution: str) -> str:
 
 VOTE_VALUES = ("yes", "no", "abstain", "absent")
 
+# The six states of the DW article (the report's default focus) and the comparison states.
+FOCUS = ("CHN", "PRK", "BLR", "IRN", "SYR", "VNM")
+COMPARISON = ("IND", "BRA", "ZAF", "TUR")
+
 # Date of the ICC arrest warrant for Vladimir Putin (ICC press release, 17 March 2023).
 ICC_WARRANT_DATE = "2023-03-17"
 # The full-scale invasion.

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from . import alignment, claims, config, data, economy, stance as _stance, travel, votes
-from .charts import FOCUS, eu_members_by_session
+from .config import FOCUS
 
 
 def _names(iso3s) -> str:
@@ -73,8 +73,8 @@ def alignment_sentence(as_of=None, focus=FOCUS) -> str:
     a = a[a["n_votes"] >= 10]
     last = a["session"].max()
     cur = a[a["session"] == last].set_index("iso3")["agreement"]
-    eu = a.merge(eu_members_by_session(a), on=["iso3", "session"])
-    eu_med = eu[eu["session"] == last]["agreement"].median()
+    eu = alignment.eu_median(a)
+    eu_med = eu.loc[eu["session"] == last, "agreement"].iloc[0]
     parts = ", ".join(f"{_names([i])} {_pct(cur[i])}" for i in focus if i in cur.index)
     return (f"In session {last} (the latest with at least 10 recorded votes) the article's states voted with Russia "
             f"on: {parts} of recorded General Assembly votes; the median EU member did so on {_pct(eu_med)}.")

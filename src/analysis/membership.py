@@ -63,3 +63,16 @@ def treaties_signed(iso3: str | None = None, as_of=None) -> pd.DataFrame:
     t = t.copy()
     t.loc[t["in_force"] > ts, "in_force"] = pd.NaT
     return t.sort_values("signed").reset_index(drop=True)
+
+
+def eu_members_by_session(sessions: pd.DataFrame) -> pd.DataFrame:
+    """(iso3, session) pairs of the states that were EU members when each session began
+    (1 September of its start year); ``sessions`` has columns session and year."""
+    m = data.memberships()
+    m = m[m["group"] == "EU"]
+    rows = []
+    for s in sessions[["session", "year"]].drop_duplicates().itertuples():
+        start = pd.Timestamp(f"{s.year}-09-01")
+        ok = m[(m["joined"] <= start) & (m["left"].isna() | (m["left"] > start))]
+        rows += [(i, s.session) for i in ok["iso3"]]
+    return pd.DataFrame(rows, columns=["iso3", "session"])
