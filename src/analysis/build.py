@@ -77,6 +77,7 @@ from typing import Any, Callable, Iterable
 
 from . import config, params
 from .cache import pid_alive  # stdlib-only module: cheap to import
+from .kernelpool import interrupt_kernel  # stdlib-only at import time
 from .errors import NotebookExecutionError, ParameterError
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -408,22 +409,6 @@ def papermill_runner(job: ReportJob, parameters: dict, staged_notebook: Path, op
     finally:
         for km in started:
             options.kernels.discard(km)
-
-
-def interrupt_kernel(km) -> None:
-    """Send SIGINT to a kernel's process group (the running cell raises KeyboardInterrupt)."""
-    import signal
-
-    proc = getattr(getattr(km, "provisioner", None), "process", None)
-    if proc is None or proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGINT)
-    except (OSError, AttributeError):
-        try:
-            proc.send_signal(signal.SIGINT)
-        except OSError:
-            pass
 
 
 def _read_notebook(path: Path):

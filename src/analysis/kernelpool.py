@@ -476,16 +476,17 @@ class KernelPool:
         self.stopping = True
         for w in self.workers:
             if w.km is not None:
-                _interrupt(w.km)
+                interrupt_kernel(w.km)
 
 
-def _interrupt(km) -> None:
+def interrupt_kernel(km) -> None:
+    """Send SIGINT to a kernel's process group (the running cell raises KeyboardInterrupt)."""
     proc = getattr(getattr(km, "provisioner", None), "process", None)
     if proc is None or proc.poll() is not None:
         return
     try:
         os.killpg(proc.pid, signal.SIGINT)
-    except OSError:
+    except (OSError, AttributeError):
         try:
             proc.send_signal(signal.SIGINT)
         except OSError:

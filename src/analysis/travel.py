@@ -8,11 +8,15 @@ from . import asof as _asof
 from . import config, data
 
 
-def icc_party_on(iso3: str, date) -> bool:
-    m = data.memberships()
+def icc_party_on(iso3: str, date, icc: pd.DataFrame | None = None) -> bool:
+    """Whether the Rome Statute was in force for ``iso3`` on ``date`` (joined on or before it and
+    not yet withdrawn). ``icc``: the ICC rows of memberships, when the caller already has them."""
+    if icc is None:
+        icc = data.memberships()
+        icc = icc[icc["group"] == "ICC"]
     ts = pd.Timestamp(date)
-    m = m[(m["group"] == "ICC") & (m["iso3"] == iso3) & (m["joined"] <= ts) & (m["left"].isna() | (m["left"] > ts))]
-    return not m.empty
+    hit = (icc["iso3"] == iso3) & (icc["joined"] <= ts) & (icc["left"].isna() | (icc["left"] > ts))
+    return bool(hit.any())
 
 
 def visits(as_of=None, since: str | None = None) -> pd.DataFrame:
@@ -28,8 +32,7 @@ def visits(as_of=None, since: str | None = None) -> pd.DataFrame:
     v["host"] = v["iso3"].map(names).fillna(v["iso3"])
     icc = data.memberships()
     icc = icc[icc["group"] == "ICC"]
-    v["icc_party"] = [bool(((icc["iso3"] == i) & (icc["joined"] <= d) & (icc["left"].isna() | (icc["left"] > d))).any())
-                      for i, d in zip(v["iso3"], v["start_date"])]
+    v["icc_party"] = [icc_party_on(i, d, icc) for i, d in zip(v["iso3"], v["start_date"])]
     v["after_warrant"] = v["start_date"] >= pd.Timestamp(config.ICC_WARRANT_DATE)
     cols = ["start_date", "end_date", "iso3", "host", "city", "purpose", "icc_party", "after_warrant", "source",
             "source_url"]
