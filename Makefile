@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 ARGS   ?=
 
-.PHONY: report test curate validate install lab browser-check bench clean-reports
+.PHONY: report test lint curate validate install lab browser-check bench clean-reports
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest $(ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check --no-cache src tests bench scripts
 
 curate: $(STAMP)
 	$(PY) -m analysis curate

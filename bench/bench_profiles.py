@@ -176,7 +176,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     sys.path.insert(0, str(ROOT / "src"))
-    from analysis import params
+    from analysis.build import params
 
     all_codes = sorted(params.un_members())
     if not 1 <= args.n <= len(all_codes):

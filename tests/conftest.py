@@ -8,9 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import config, data
-from analysis.schemas import TABLES
-from analysis.tableio import write_table
+from analysis import config
+from analysis.datasets import data
+from analysis.datasets.schemas import TABLES
+from analysis.datasets.tableio import write_table
 
 SMALL = ["BLR", "CHN", "RUS", "UKR", "USA"]
 SMALL_RES = ["A/RES/ES-11/1", "A/RES/ES-11/4"]
@@ -61,7 +62,7 @@ def data_copy(tmp_path, monkeypatch) -> Path:
     shutil.copytree(config.data_dir(), dest, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setenv("ISOLATION_DATA_DIR", str(dest))
     data.clear_cache()
-    from analysis import codes
+    from analysis.datasets import codes
     codes._table.cache_clear()
     codes._name_index.cache_clear()
     yield dest
@@ -153,7 +154,7 @@ def tiny_data(tmp_path, monkeypatch):
         write_table(df, root / "curated" / TABLES[name].filename)
     monkeypatch.setenv("ISOLATION_DATA_DIR", str(root))
     data.clear_cache()
-    from analysis import alignment
+    from analysis.metrics import alignment
     alignment._agreement.cache_clear()
     yield root
     data.clear_cache()

@@ -29,6 +29,8 @@ def curated_dir() -> Path:
 
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
+#: nbconvert templates, the print stylesheet and the site index template.
+TEMPLATES_DIR = PACKAGE_DIR / "build" / "templates"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 
 # Historic UN members whose codes are not current ISO 3166-1 codes but appear in GA roll calls.

@@ -53,3 +53,45 @@ class NotebookExecutionError(AnalysisError):
         if kept:
             msg += f" (executed notebook kept at {kept})"
         super().__init__(msg)
+
+
+class ReportNotebookError(NotebookExecutionError):
+    """A report notebook failed. ``cell`` is the failing cell's position in the *source* notebook,
+    counted from 1 over every cell (markdown included) -- what you see when you open it;
+    ``exec_count`` is its ``In [n]`` in the executed notebook."""
+
+    def __init__(self, notebook: str, cell: int | None, ename: str, evalue: str, kept: str | None = None,
+                 exec_count: int | None = None, note: str | None = None):
+        super().__init__(notebook, cell, ename, evalue, kept)
+        self.exec_count, self.note = exec_count, note
+        if cell is not None:
+            where = f"cell {cell} (counted from 1 over all cells of the notebook"
+            where += f"; In [{exec_count}])" if exec_count is not None else ")"
+        else:
+            where = note or "(cell unknown)"
+        value = evalue.strip().splitlines()[0] if evalue and evalue.strip() else ""
+        #: the message without where the executed notebook was kept
+        self.summary = f"{notebook}: {where} raised {ename}" + (f": {value}" if value else "")
+        msg = self.summary + (f"; executed notebook kept at {kept}" if kept else "")
+        Exception.__init__(self, msg)
+
+
+class BuildCancelled(Exception):
+    """Raised inside a job when the build was interrupted: it stops before its next cell."""
+
+
+class BuildInterrupted(Exception):
+    """Ctrl-C during :func:`run_jobs`; ``results`` holds the jobs that finished (and committed)
+    before it. Running jobs were stopped and committed nothing."""
+
+    def __init__(self, results: list):
+        super().__init__("build interrupted")
+        self.results = results
+
+
+class KernelDiedError(RuntimeError):
+    """The kernel running a report died (or none could be started)."""
+
+
+class KernelBroken(RuntimeError):
+    """The kernel did not start, warm up or reset."""

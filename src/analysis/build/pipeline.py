@@ -1,0 +1,148 @@
+"""`python -m analysis build`: plan, serve unchanged reports from the cache, run the rest, write
+the index. The pipeline of one build, in order:
+
+1. :func:`analysis.build.jobs.plan` validates every parameter (exit 2 on a problem, nothing written);
+2. :mod:`analysis.build.cache` serves the reports whose inputs did not change;
+3. :func:`analysis.build.runner.run_jobs` runs the others (warm kernels by default) and commits
+   each report atomically;
+4. :mod:`analysis.build.site` updates ``manifest.json`` and ``index.html``.
+
+See ARCHITECTURE.md for the outputs and the flow of one report.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable
+
+from analysis.build import cache as cache_mod
+from analysis.build.jobs import FORMATS, BuildOptions, JobResult, Runner, parse_shard, plan, select_shard
+from analysis.build.runner import PoolRunner, papermill_runner, run_jobs
+from analysis.build.site import write_index
+from analysis.errors import BuildInterrupted, ParameterError
+from analysis.files import recover, relative as _rel
+
+def _progress_line(res: JobResult, k: int, n: int) -> str:
+    width = len(str(n))
+    status = ("cached" if res.cached else ",".join(res.job.formats)) if res.ok else "FAILED"
+    detail = f"  (run {res.run_seconds:.1f} s, export {res.export_seconds:.1f} s)" if res.ok and not res.cached else ""
+    return f"[{k:>{width}}/{n}] {res.job.label:<12} {status:<8} {res.seconds:5.1f} s{detail}"
+
+
+def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profiles: str | None = None,
+          formats: Iterable[str] = FORMATS, profile_formats: Iterable[str] = ("html",),
+          extra: Iterable[str] = (), jobs: int | None = None, show_code: bool = False,
+          timeout: float | None = 600, runner: Runner | None = None, pool: bool = True,
+          cache: bool = True, cache_dir: Path | None = None, force: bool = False, shard: str | None = None,
+          report: bool = True, out=None, err=None) -> int:
+    """Plan, run and index a build. Returns the exit status: 0 all built, 1 some report failed,
+    130 interrupted (Ctrl-C). Raises ParameterError (before anything runs or is written) for invalid parameters.
+
+    ``runner`` (default: a warm :class:`PoolRunner` of ``jobs`` kernels, or :func:`papermill_runner`
+    -- a fresh kernel per report -- with ``pool=False``). ``cache``: serve unchanged reports from
+    ``cache_dir`` (default ``<output>/_cache``); ``force`` rebuilds them all (and refreshes the
+    cache). ``shard`` ``"i/n"``: build only the i-th of n deterministic parts of the reports.
+    ``report=False``: profiles only."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    t0 = time.perf_counter()
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if workers < 1:
+        raise ParameterError(f"--jobs {jobs}: expected 1 or more")
+    if timeout is not None and timeout < 0:
+        raise ParameterError(f"--timeout {timeout}: expected seconds >= 0 (0 = no limit)")
+    the_shard = parse_shard(shard)
+    the_plan = plan(notebooks_dir=notebooks_dir, as_of=as_of, profiles=profiles, formats=formats,
+                    profile_formats=profile_formats, extra=extra)
+    selected = [j for j in the_plan.jobs if report or j.kind != "report"]
+    selected = select_shard(selected, the_shard)
+
+    output = Path(output).resolve()
+    output.mkdir(parents=True, exist_ok=True)
+    recover(output)
+    built_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    options = BuildOptions(output=output, notebooks_dir=Path(notebooks_dir).resolve(), show_code=show_code,
+                           timeout=timeout or None, built_at=built_at)
+    n = len(selected)
+    where = f", shard {the_shard[0]}/{the_shard[1]}" if the_shard else ""
+    print(f"building {n} report(s) into {_rel(output)} (as of {the_plan.as_of}, {min(workers, n) or 1} at a time"
+          f"{where})", file=out, flush=True)
+    done = [0]
+
+    def on_done(res: JobResult, k: int, total: int) -> None:
+        done[0] += 1
+        print(_progress_line(res, done[0], n), file=out, flush=True)
+        if not res.ok:
+            print(f"error: {res.error}", file=err, flush=True)
+
+    # ---- cache: serve what has not changed
+    the_cache, keys = None, {}
+    cached: list[JobResult] = []
+    to_run = list(selected)
+    if cache:
+        the_cache = cache_mod.Cache(Path(cache_dir).resolve() if cache_dir else output / "_cache")
+        the_cache.clean_temporary()
+        common = cache_mod.inputs_digest()["digest"]
+        nb_digests: dict[Path, str] = {}
+        for job in selected:
+            if job.notebook not in nb_digests:
+                nb_digests[job.notebook] = cache_mod.file_digest(job.notebook)
+            keys[job.name] = cache_mod.job_key(common, nb_digests[job.notebook], cache_mod.job_spec(job, options))
+        if not force:
+            to_run = []
+            for job in selected:
+                entry = the_cache.lookup(keys[job.name])
+                res = cache_mod.serve_from_cache(the_cache, entry, job, options) if entry is not None else None
+                if res is None:
+                    to_run.append(job)
+                else:
+                    cached.append(res)
+                    on_done(res, 0, n)
+
+    # ---- run the rest
+    own_runner = None
+    if runner is None and pool:
+        runner = own_runner = PoolRunner(min(workers, len(to_run) or 1), {j.notebook for j in to_run}, options)
+    elif runner is None:
+        runner = papermill_runner
+
+    def on_built(res: JobResult, k: int, total: int) -> None:
+        if res.ok and the_cache is not None:
+            cache_mod.store_in_cache(the_cache, keys[res.job.name], res, options)
+        on_done(res, k, total)
+
+    results: list[JobResult] = list(cached)
+    try:
+        if to_run:
+            results += run_jobs(to_run, options, workers=workers, on_done=on_built, runner=runner)
+    except BuildInterrupted as exc:
+        if own_runner is not None:
+            own_runner.stop()
+        done_results = cached + exc.results
+        if done_results:
+            write_index(output, done_results, built_at, the_plan.as_of, the_plan.members)
+        print(f"interrupted after {time.perf_counter() - t0:.1f} s: {len(done_results)} report(s) were built; "
+              "the others were not written and their previous versions are untouched", file=err, flush=True)
+        return 130
+    finally:
+        if own_runner is not None:
+            own_runner.close()
+    order = {j.name: i for i, j in enumerate(selected)}
+    results.sort(key=lambda r: order[r.job.name])
+    index = write_index(output, results, built_at, the_plan.as_of, the_plan.members)
+    failed = [r for r in results if not r.ok]
+    total = time.perf_counter() - t0
+    n_cached = sum(r.cached for r in results)
+    cached_note = f" ({n_cached} unchanged, from the cache)" if n_cached else ""
+    print(f"built {n - len(failed)} of {n} report(s){cached_note}, {len(failed)} failed, in {total:.1f} s; "
+          f"index: {_rel(index)}", file=out, flush=True)
+    if failed:
+        print(f"error: {len(failed)} report(s) failed (previous versions, if any, were kept):", file=err)
+        for r in failed:
+            print(f"  - {r.error}", file=err)
+        err.flush()
+        return 1
+    return 0

@@ -1,0 +1,35 @@
+"""The as-of date every metric takes: parse it, default it, and filter tables to what was known."""
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.datasets import data
+from analysis.errors import ParameterError
+
+
+def resolve(as_of=None) -> pd.Timestamp:
+    """None -> the latest date in the data; a 'YYYY-MM-DD' string or date -> a Timestamp.
+
+    Raises ParameterError for a malformed date or one outside the data's range."""
+    latest = data.latest_date()
+    if as_of is None or (isinstance(as_of, str) and as_of.strip().lower() in ("", "latest", "none")):
+        return latest
+    try:
+        ts = pd.Timestamp(as_of)
+    except (ValueError, TypeError) as exc:
+        raise ParameterError(f"as_of={as_of!r} is not a date; expected YYYY-MM-DD between "
+                             f"{data.earliest_date().date()} and {latest.date()}") from exc
+    if pd.isna(ts):
+        raise ParameterError(f"as_of={as_of!r} is not a date; expected YYYY-MM-DD")
+    earliest = data.earliest_date()
+    if ts < earliest or ts.normalize() > pd.Timestamp.today().normalize():
+        raise ParameterError(f"as_of={as_of!r} is out of range; expected a date between {earliest.date()} "
+                             f"and today ({pd.Timestamp.today().date()})")
+    return ts.normalize()
+
+
+def members(as_of=None) -> pd.DataFrame:
+    """UN members on the date (admitted on or before it)."""
+    ts = resolve(as_of)
+    c = data.countries()
+    return c[c["un_member_from"] <= ts].reset_index(drop=True)

@@ -1,0 +1,149 @@
+"""Load curated tables for notebooks and metrics: one call per table, typed, cached per process.
+
+    from analysis import data
+    votes = data.votes()            # resolution, iso3, vote (categorical yes/no/abstain/absent)
+    res = data.resolutions()        # dates as datetime64
+
+Tables are read with explicit dtypes (fast); `python -m analysis validate` is the full check.
+Callers get a copy, so changing a returned frame never changes the cache.
+"""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import config
+from analysis.datasets.schemas import TABLES, VOTES
+
+_DATES = {
+    "countries": ["un_member_from"], "un_resolutions": ["date"], "unfriendly_states": ["listed_on"],
+    "memberships": ["joined", "left"], "leader_visits": ["start_date", "end_date"], "treaties": ["signed", "in_force"],
+}
+_DTYPES = {
+    "countries": {"population_year": "Int64", "gdp_year": "Int64", "population": "float64", "gdp_usd": "float64"},
+    "un_resolutions": {"undl_id": "int64", "session": "int64", "yes": "int64", "no": "int64", "abstain": "int64",
+                       "absent": "int64"},
+    "alignment_bsv": {"session": "int64", "year": "int64", "n_votes": "Int64", "agree_india": "float64",
+                      "agree_brazil": "float64", "agree_israel": "float64"},
+    "trade": {"year": "int64", "exports_usd": "float64", "imports_usd": "float64"},
+    "arms_transfers": {"sipri_id": "int64", "order_year": "int64", "delivery_year": "Int64",
+                       "number_delivered": "Int64", "tiv_delivered": "float64", "tiv_unit": "float64"},
+}
+
+
+def _path(name: str) -> Path:
+    return config.curated_dir() / TABLES[name].filename
+
+
+@functools.lru_cache(maxsize=None)
+def _load(name: str, directory: str) -> pd.DataFrame:
+    path = Path(directory) / TABLES[name].filename
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: run `python -m analysis curate`")
+    dtypes = {}
+    for col, spec in TABLES[name].schema.columns.items():
+        kind = str(spec.dtype)
+        dtypes[col] = "float64" if kind.startswith("float") else ("Int64" if kind == "Int64" else "str")
+    dtypes.update(_DTYPES.get(name, {}))
+    for col in _DATES.get(name, []):
+        dtypes.pop(col, None)
+    df = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""], parse_dates=_DATES.get(name, []))
+    if name == "un_votes":
+        df["vote"] = pd.Categorical(df["vote"], categories=VOTES)
+    if name == "trade":
+        df["partner_derived"] = df["partner_derived"].astype(str).str.lower() == "true"
+    return df
+
+
+def load(name: str) -> pd.DataFrame:
+    """A curated table by name (see analysis.schemas.TABLES), as a fresh copy."""
+    if name not in TABLES:
+        raise KeyError(f"unknown table {name!r}; known: {', '.join(TABLES)}")
+    return _load(name, str(config.curated_dir())).copy()
+
+
+_MEMOS: list = []
+
+
+def memo(fn):
+    """Cache a pure function of (hashable arguments, the curated data) for the process.
+
+    The key includes the curated folder, so pointing ISOLATION_DATA_DIR elsewhere never serves a
+    stale result; ``clear_cache()`` empties every memo. DataFrames are returned as copies."""
+    cached = functools.lru_cache(maxsize=256)(lambda folder, *args: fn(*args))
+    _MEMOS.append(cached)
+
+    @functools.wraps(fn)
+    def wrapper(*args):
+        out = cached(str(config.curated_dir()), *args)
+        return out.copy() if isinstance(out, pd.DataFrame) else out
+
+    wrapper.cache_clear = cached.cache_clear
+    return wrapper
+
+
+def clear_cache() -> None:
+    """Forget every loaded table and every memoised result (after `curate`, or in tests)."""
+    _load.cache_clear()
+    for cached in _MEMOS:
+        cached.cache_clear()
+
+
+def countries() -> pd.DataFrame:
+    return load("countries")
+
+
+def resolutions() -> pd.DataFrame:
+    return load("un_resolutions")
+
+
+def votes() -> pd.DataFrame:
+    return load("un_votes")
+
+
+def alignment_bsv() -> pd.DataFrame:
+    return load("alignment_bsv")
+
+
+def trade() -> pd.DataFrame:
+    return load("trade")
+
+
+def unfriendly_states() -> pd.DataFrame:
+    return load("unfriendly_states")
+
+
+def arms_transfers() -> pd.DataFrame:
+    return load("arms_transfers")
+
+
+def memberships() -> pd.DataFrame:
+    return load("memberships")
+
+
+def leader_visits() -> pd.DataFrame:
+    return load("leader_visits")
+
+
+def treaties() -> pd.DataFrame:
+    return load("treaties")
+
+
+def latest_date() -> pd.Timestamp:
+    """The latest dated event in the curated data (a vote, a visit, a treaty...): the default as_of."""
+    candidates = [resolutions()["date"].max()]
+    for name, cols in (("leader_visits", ["end_date"]), ("memberships", ["joined", "left"]),
+                       ("treaties", ["signed", "in_force"])):
+        try:
+            df = load(name)
+        except FileNotFoundError:
+            continue
+        for c in cols:
+            candidates.append(df[c].max())
+    return max(pd.Timestamp(c) for c in candidates if pd.notna(c))
+
+
+def earliest_date() -> pd.Timestamp:
+    return resolutions()["date"].min()

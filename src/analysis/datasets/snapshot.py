@@ -1,0 +1,83 @@
+"""Raw snapshots: copy a public data file into data/raw/<source>/ unchanged, record its provenance
+(origin, licence, attribution, retrieval date, sha256 of every file) in PROVENANCE.json, and verify
+those checksums later. Raw files are never edited; a newer release is a new snapshot."""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import shutil
+from pathlib import Path
+
+from analysis import config
+from analysis.errors import DataValidationError, Problem
+from analysis.files import atomic_write, sha256
+
+PROVENANCE = "PROVENANCE.json"
+REQUIRED_FIELDS = ("source", "title", "publisher", "origin", "licence", "attribution", "retrieved", "files")
+
+
+def take(source_dir: Path, name: str, files: list[str], meta: dict, raw_root: Path | None = None,
+         retrieved: str | None = None) -> Path:
+    """Copy ``files`` from ``source_dir`` into ``raw/<name>/`` and write PROVENANCE.json.
+
+    ``meta`` holds title, publisher, origin, licence, attribution, coverage (free text).
+    Refuses to overwrite a snapshot whose files differ: raw data is immutable.
+    """
+    raw_root = Path(raw_root or config.raw_dir())
+    dest = raw_root / name
+    dest.mkdir(parents=True, exist_ok=True)
+    record = {"source": name, **meta, "retrieved": retrieved or _dt.date.today().isoformat(), "files": {}}
+    for fname in files:
+        src = Path(source_dir) / fname
+        target = dest / Path(fname).name
+        if target.exists() and sha256(target) != sha256(src):
+            raise FileExistsError(f"{target} exists with other content; raw snapshots are immutable — "
+                                  f"take the new release as a new source folder")
+        shutil.copyfile(src, target)
+        record["files"][target.name] = {"sha256": sha256(target), "bytes": target.stat().st_size}
+    missing = [f for f in REQUIRED_FIELDS if f not in record]
+    if missing:
+        raise ValueError(f"provenance of {name} lacks {missing}")
+    atomic_write(dest / PROVENANCE, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    return dest
+
+
+def load_provenance(raw_root: Path | None = None) -> dict[str, dict]:
+    raw_root = Path(raw_root or config.raw_dir())
+    out = {}
+    for p in sorted(raw_root.glob(f"*/{PROVENANCE}")):
+        out[p.parent.name] = json.loads(p.read_text(encoding="utf-8"))
+    return out
+
+
+def verify(raw_root: Path | None = None) -> list[Problem]:
+    """Every file listed in every PROVENANCE.json exists and has the recorded sha256 and size."""
+    raw_root = Path(raw_root or config.raw_dir())
+    problems: list[Problem] = []
+    provs = load_provenance(raw_root)
+    if not provs:
+        problems.append(Problem(str(raw_root), None, None, None, "at least one raw/<source>/PROVENANCE.json"))
+    for name, rec in provs.items():
+        for field in REQUIRED_FIELDS:
+            if not rec.get(field):
+                problems.append(Problem(f"raw/{name}/{PROVENANCE}", None, field, None, "a non-empty value"))
+        for fname, info in rec.get("files", {}).items():
+            path = raw_root / name / fname
+            if not path.exists():
+                problems.append(Problem(f"raw/{name}/{fname}", None, None, None, "the file listed in PROVENANCE.json"))
+                continue
+            size = path.stat().st_size
+            if info.get("bytes") is not None and size != info["bytes"]:
+                problems.append(Problem(f"raw/{name}/{fname}", None, "bytes", size,
+                                        f"{info['bytes']} bytes (recorded in PROVENANCE.json): raw files are immutable"))
+            digest = sha256(path)
+            if digest != info.get("sha256"):
+                problems.append(Problem(f"raw/{name}/{fname}", None, "sha256", digest,
+                                        f"{info.get('sha256')} (recorded in PROVENANCE.json): raw files are immutable"))
+    return problems
+
+
+def verify_or_raise(raw_root: Path | None = None) -> None:
+    problems = verify(raw_root)
+    if problems:
+        raise DataValidationError(problems)

@@ -1,0 +1,83 @@
+"""Arms and trade: Russia's arms exports and imports (SIPRI TIV) and Russia's goods trade by
+partner (IMF IMTS), as of a date. Annual data count as known from the year after they cover."""
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.datasets import asof as _asof
+from analysis.datasets import data
+
+
+def _last_full_year(as_of) -> int:
+    return _asof.resolve(as_of).year - 1
+
+
+def arms_exports(as_of=None, by: str = "recipient") -> pd.DataFrame:
+    """Russia's arms deliveries (SIPRI TIV, millions) per recipient and delivery year."""
+    a = data.arms_transfers()
+    a = a[(a["supplier_iso3"] == "RUS") & a["delivery_year"].notna()
+          & (a["delivery_year"] <= _last_full_year(as_of))]
+    key = "recipient_iso3" if by == "recipient" else by
+    a = a.assign(recipient_iso3=a["recipient_iso3"].fillna(a["recipient"]))
+    g = a.groupby([key, "recipient", "delivery_year"], as_index=False)["tiv_delivered"].sum()
+    return g.rename(columns={"delivery_year": "year", "tiv_delivered": "tiv"})
+
+
+def arms_exports_totals(as_of=None, since: int = 2014, top: int = 10) -> pd.DataFrame:
+    """Top recipients of Russian arms since ``since``: iso3, recipient, tiv, share of Russia's total."""
+    e = arms_exports(as_of)
+    e = e[e["year"] >= since]
+    g = e.groupby(["recipient_iso3", "recipient"], as_index=False)["tiv"].sum().sort_values("tiv", ascending=False)
+    g["share"] = g["tiv"] / g["tiv"].sum()
+    return g.head(top).reset_index(drop=True)
+
+
+def arms_imports(as_of=None) -> pd.DataFrame:
+    """Deliveries to Russia by supplier (e.g. Iran's drones, DPRK missiles where SIPRI lists them):
+    supplier, year, designation, description, number_delivered, tiv."""
+    a = data.arms_transfers()
+    a = a[(a["recipient_iso3"] == "RUS") & a["delivery_year"].notna()
+          & (a["delivery_year"] <= _last_full_year(as_of))]
+    cols = ["supplier", "supplier_iso3", "delivery_year", "designation", "description", "number_delivered",
+            "tiv_delivered", "order_year"]
+    return a[cols].rename(columns={"delivery_year": "year", "tiv_delivered": "tiv"}).sort_values(
+        ["year", "supplier"]).reset_index(drop=True)
+
+
+def trade_shares(as_of=None) -> pd.DataFrame:
+    """Russia's goods trade (exports + imports) per partner and year, with each partner's share of
+    Russia's total with all partners that year, and the partner-derived flag (2022+)."""
+    t = data.trade()
+    t = t[t["year"] <= _last_full_year(as_of)].copy()
+    t["total_usd"] = t[["exports_usd", "imports_usd"]].sum(axis=1, min_count=1)
+    t["share"] = t["total_usd"] / t.groupby("year")["total_usd"].transform("sum")
+    return t
+
+
+def top_partners(as_of=None, base_year: int = 2021, top: int = 10) -> pd.DataFrame:
+    """Russia's top partners in the latest year against ``base_year``: partner_iso3, name,
+    share_base, share_latest, total_latest_usd, latest_year, partner_derived (latest year)."""
+    t = trade_shares(as_of)
+    latest = int(t["year"].max())
+    base = t[t["year"] == base_year].set_index("partner_iso3")
+    last = t[t["year"] == latest].set_index("partner_iso3")
+    partners = last["total_usd"].sort_values(ascending=False).head(top).index.union(
+        base["total_usd"].sort_values(ascending=False).head(top).index)
+    names = data.countries().set_index("iso3")["name"]
+    from analysis.datasets import codes
+    out = pd.DataFrame({"partner_iso3": partners})
+    out["name"] = [names.get(i) or codes.display_name(i) for i in out["partner_iso3"]]
+    out["share_base"] = out["partner_iso3"].map(base["share"]).fillna(0.0)
+    out["share_latest"] = out["partner_iso3"].map(last["share"]).fillna(0.0)
+    out["total_latest_usd"] = out["partner_iso3"].map(last["total_usd"])
+    out["base_year"], out["latest_year"] = base_year, latest
+    out["partner_derived"] = latest >= 2022
+    return out.sort_values("share_latest", ascending=False).reset_index(drop=True)
+
+
+def main_partner(as_of=None) -> tuple[str, int, float]:
+    """(partner ISO3, year, share) of Russia's largest trading partner in the last full year."""
+    t = trade_shares(as_of)
+    latest = int(t["year"].max())
+    row = t[t["year"] == latest].sort_values("total_usd", ascending=False).iloc[0]
+    return row["partner_iso3"], latest, float(row["share"])

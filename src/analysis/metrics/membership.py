@@ -1,0 +1,78 @@
+"""Memberships, treaties and the unfriendly list, as of a date."""
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.datasets import asof as _asof
+from analysis.datasets import data
+
+
+def members_of(group: str, as_of=None) -> set[str]:
+    """States that belonged to ``group`` (ICC, NATO, EU, CSTO, SCO, BRICS, EAEU, G7) on the date:
+    joined on or before it and not yet left (``left`` is the effective date of withdrawal)."""
+    ts = _asof.resolve(as_of)
+    m = data.memberships()
+    m = m[(m["group"] == group) & (m["joined"] <= ts) & (m["left"].isna() | (m["left"] > ts))]
+    return set(m["iso3"])
+
+
+def status_on(iso3: str, group: str, date) -> bool:
+    return iso3 in members_of(group, date)
+
+
+def groups_of(iso3: str, as_of=None) -> list[str]:
+    ts = _asof.resolve(as_of)
+    m = data.memberships()
+    m = m[(m["iso3"] == iso3) & (m["joined"] <= ts) & (m["left"].isna() | (m["left"] > ts))]
+    return sorted(m["group"])
+
+
+def history(iso3: str, as_of=None) -> pd.DataFrame:
+    """Every membership row of a state known on the date (joined on or before it)."""
+    ts = _asof.resolve(as_of)
+    m = data.memberships()
+    m = m[(m["iso3"] == iso3) & (m["joined"] <= ts)].copy()
+    m.loc[m["left"] > ts, "left"] = pd.NaT
+    return m[["group", "joined", "left", "source", "source_url"]].sort_values("joined").reset_index(drop=True)
+
+
+def unfriendly(as_of=None) -> set[str]:
+    """ISO3 codes on Russia's unfriendly-states list on the date."""
+    ts = _asof.resolve(as_of)
+    u = data.unfriendly_states()
+    return set(u.loc[u["listed_on"] <= ts, "iso3"])
+
+
+DEFENCE_KINDS = ("mutual_defence", "security_guarantees")
+
+
+def treaties_in_force(as_of=None, kinds=DEFENCE_KINDS) -> pd.DataFrame:
+    """Treaties of the given kinds in force on the date (in_force on or before it)."""
+    ts = _asof.resolve(as_of)
+    t = data.treaties()
+    t = t[t["kind"].isin(list(kinds)) & t["in_force"].notna() & (t["in_force"] <= ts)]
+    return t.reset_index(drop=True)
+
+
+def treaties_signed(iso3: str | None = None, as_of=None) -> pd.DataFrame:
+    ts = _asof.resolve(as_of)
+    t = data.treaties()
+    t = t[t["signed"] <= ts]
+    if iso3:
+        t = t[t["iso3"] == iso3]
+    t = t.copy()
+    t.loc[t["in_force"] > ts, "in_force"] = pd.NaT
+    return t.sort_values("signed").reset_index(drop=True)
+
+
+def eu_members_by_session(sessions: pd.DataFrame) -> pd.DataFrame:
+    """(iso3, session) pairs of the states that were EU members when each session began
+    (1 September of its start year); ``sessions`` has columns session and year."""
+    m = data.memberships()
+    m = m[m["group"] == "EU"]
+    rows = []
+    for s in sessions[["session", "year"]].drop_duplicates().itertuples():
+        start = pd.Timestamp(f"{s.year}-09-01")
+        ok = m[(m["joined"] <= start) & (m["left"].isna() | (m["left"] > start))]
+        rows += [(i, s.session) for i in ok["iso3"]]
+    return pd.DataFrame(rows, columns=["iso3", "session"])

@@ -1,0 +1,60 @@
+"""Vladimir Putin's foreign visits and the ICC: each visit with the host's ICC status on the date
+of the visit, derived from memberships.csv (the Rome Statute in force for the host on that day)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis import config
+from analysis.datasets import asof as _asof
+from analysis.datasets import data
+
+
+def icc_party_on(iso3: str, date, icc: pd.DataFrame | None = None) -> bool:
+    """Whether the Rome Statute was in force for ``iso3`` on ``date`` (joined on or before it and
+    not yet withdrawn). ``icc``: the ICC rows of memberships, when the caller already has them."""
+    if icc is None:
+        icc = data.memberships()
+        icc = icc[icc["group"] == "ICC"]
+    ts = pd.Timestamp(date)
+    hit = (icc["iso3"] == iso3) & (icc["joined"] <= ts) & (icc["left"].isna() | (icc["left"] > ts))
+    return bool(hit.any())
+
+
+def visits(as_of=None, since: str | None = None) -> pd.DataFrame:
+    """Visits that started on or before ``as_of`` (and on or after ``since``), with host name and
+    ``icc_party`` (bool) on the visit's start date, and ``after_warrant``."""
+    ts = _asof.resolve(as_of)
+    v = data.leader_visits()
+    v = v[v["start_date"] <= ts]
+    if since is not None:
+        v = v[v["start_date"] >= pd.Timestamp(since)]
+    v = v.copy()
+    names = data.countries().set_index("iso3")["name"]
+    v["host"] = v["iso3"].map(names).fillna(v["iso3"])
+    icc = data.memberships()
+    icc = icc[icc["group"] == "ICC"]
+    v["icc_party"] = [icc_party_on(i, d, icc) for i, d in zip(v["iso3"], v["start_date"])]
+    v["after_warrant"] = v["start_date"] >= pd.Timestamp(config.ICC_WARRANT_DATE)
+    cols = ["start_date", "end_date", "iso3", "host", "city", "purpose", "icc_party", "after_warrant", "source",
+            "source_url"]
+    return v[cols].sort_values("start_date").reset_index(drop=True)
+
+
+def visits_since_warrant(as_of=None) -> pd.DataFrame:
+    """Visits from the ICC arrest warrant of 17 March 2023 on."""
+    return visits(as_of, since=config.ICC_WARRANT_DATE)
+
+
+def visits_to_icc_parties(as_of=None) -> pd.DataFrame:
+    """Visits after the warrant to states bound by the Rome Statute on the day: states that were
+    obliged to arrest him."""
+    v = visits_since_warrant(as_of)
+    return v[v["icc_party"]].reset_index(drop=True)
+
+
+def destinations(as_of=None, since: str | None = None) -> pd.DataFrame:
+    """One row per host state: number of visits, first and last visit, ICC party at last visit."""
+    v = visits(as_of, since)
+    g = v.groupby(["iso3", "host"], as_index=False).agg(visits=("start_date", "size"), first=("start_date", "min"),
+                                                         last=("start_date", "max"), icc_party=("icc_party", "last"))
+    return g.sort_values(["visits", "last"], ascending=[False, False]).reset_index(drop=True)

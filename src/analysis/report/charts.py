@@ -1,0 +1,416 @@
+"""Charts of the report. Each function returns (Figure, tidy DataFrame it plotted), uses the house
+style (analysis.style) and draws only: the numbers come from the metric modules."""
+from __future__ import annotations
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.lines import Line2D
+
+from analysis import config
+from analysis.datasets import asof as _asof
+from analysis.datasets import data
+from analysis.datasets.schemas import VOTES
+from analysis.metrics import alignment, economy, travel, votes
+from analysis.metrics import stances as _stance
+from analysis.report import maps, style
+
+FOCUS = config.FOCUS
+COMPARISON = config.COMPARISON
+
+
+def _name(iso3s) -> pd.Series:
+    names = data.countries().set_index("iso3")["name"]
+    return pd.Series(list(iso3s)).map(lambda i: names.get(i, i))
+
+
+# ----------------------------------------------------------------------------- UN votes
+def tallies_chart(as_of=None):
+    """Stacked bars: yes / no / abstain / absent per Ukraine resolution, in date order."""
+    t = votes.tallies(None, as_of)
+    fig, ax = style.figure(0.42 * len(t) + 1.6)
+    labels = [f"{r.label}  ({r.date:%d %b %Y})" for r in t.itertuples()]
+    left = np.zeros(len(t))
+    y = np.arange(len(t))[::-1]
+    for v in VOTES:
+        ax.barh(y, t[v], left=left, color=style.VOTE_COLORS[v], edgecolor="white", linewidth=0.6,
+                label=style.VOTE_LABELS[v], height=0.72)
+        for yi, li, val in zip(y, left, t[v]):
+            if val >= 8:
+                ax.text(li + val / 2, yi, str(int(val)), ha="center", va="center", fontsize=7.5,
+                        color="white" if v in ("yes", "no") else "black")
+        left += t[v].to_numpy()
+    ax.set_yticks(y, labels)
+    ax.set_xlim(0, t["members"].max())
+    ax.set_xlabel("UN member states")
+    peak = t.loc[t["yes"].idxmax()]
+    last = t.iloc[-1]
+    title = (f"Yes votes for Ukraine peaked at {peak.yes} ({peak.label}); the latest vote, {last.label}, "
+             f"drew {last.yes}")
+    style.frame(fig, title, f"Votes of the {int(last.members)} UN members on the {len(t)} General Assembly "
+                "resolutions on Ukraine, 2014 to the latest", style.sources("un_votes"),
+                legend=style.legend_handles(style.VOTE_COLORS, style.VOTE_LABELS))
+    return fig, t[["resolution", "label", "date", "yes", "no", "abstain", "absent", "members"]]
+
+
+def _vote_cmap():
+    from matplotlib.colors import ListedColormap
+    return ListedColormap([style.VOTE_COLORS[v] for v in VOTES] + [style.NOT_MEMBER])
+
+
+def votes_heatmap(as_of=None, iso3s=None, title: str | None = None):
+    """Members x Ukraine resolutions, one colour per vote. Default rows: every state that never
+    voted yes on any of the resolutions, most 'no' votes first."""
+    m = votes.vote_matrix(None, as_of)
+    if iso3s is None:
+        m = m[~(m == "yes").any(axis=1)]
+        m = m.drop(index="RUS", errors="ignore")
+    else:
+        m = m.reindex(list(iso3s))
+    order = (m == "no").sum(axis=1) * 100 + (m == "abstain").sum(axis=1)
+    m = m.loc[order.sort_values(ascending=False).index]
+    codes = {v: i for i, v in enumerate(VOTES)}
+    z = m.apply(lambda c: c.map(codes)).fillna(len(VOTES)).to_numpy(dtype=float)
+    fig, ax = style.figure(0.2 * len(m) + 1.9)
+    ax.imshow(z, aspect="auto", cmap=_vote_cmap(), vmin=-0.5, vmax=len(VOTES) + 0.5, interpolation="nearest")
+    ax.set_xticks(range(m.shape[1]), m.columns, rotation=0, fontsize=8)
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(len(m)), [f"{n} ({i})" for i, n in zip(m.index, _name(m.index))], fontsize=7.5)
+    ax.set_xticks(np.arange(-0.5, m.shape[1]), minor=True)
+    ax.set_yticks(np.arange(-0.5, len(m)), minor=True)
+    ax.grid(which="minor", color="white", linewidth=0.8)
+    ax.tick_params(which="minor", length=0)
+    for s in ax.spines.values():
+        s.set_visible(False)
+    if title is None:
+        title = f"{len(m)} states never voted yes on any UN resolution on Ukraine"
+    style.frame(fig, title, "Each row a state, each column a General Assembly resolution (in date order); "
+                "white = not a UN member", style.sources("un_votes"),
+                legend=style.legend_handles(style.VOTE_COLORS, style.VOTE_LABELS))
+    tidy = m.reset_index().melt(id_vars="iso3", var_name="resolution", value_name="vote")
+    return fig, tidy
+
+
+# ----------------------------------------------------------------------------- alignment
+def agreement_lines(as_of=None, states=FOCUS + COMPARISON, since: int = 1992, min_votes: int = 10,
+                    method: str = "identical"):
+    """Small multiples: each state's agreement with Russia per session against the EU median."""
+    a = alignment.agreement("RUS", as_of, method)
+    a = a[(a["year"] >= since) & (a["n_votes"] >= min_votes)]
+    eu_med = alignment.eu_median(a)
+    sel = a[a["iso3"].isin(states)]
+    ncol = 5
+    nrow = int(np.ceil(len(states) / ncol))
+    fig, axes = style.figure(2.0 * nrow + 1.5, sharex=True, sharey=True, nrows=nrow, ncols=ncol)
+    axes = np.atleast_1d(axes).ravel()
+    for ax, iso3 in zip(axes, states):
+        d = sel[sel["iso3"] == iso3]
+        ax.plot(eu_med["year"], eu_med["agreement"], color=style.BLUE, lw=1.2, ls="--")
+        ax.plot(d["year"], d["agreement"], color=style.VERMILLION if iso3 in FOCUS else style.BLACK, lw=1.6)
+        ax.set_title(_name([iso3]).iloc[0], fontsize=9, loc="left")
+        ax.set_ylim(0, 1)
+        ax.grid(axis="y")
+        ax.axvline(2022, color=style.GREY, lw=0.6, ls=":")
+    for ax in axes[len(states):]:
+        ax.set_visible(False)
+    for ax in axes[::ncol]:
+        ax.set_ylabel("Agreement with Russia")
+    for ax in axes[-ncol:]:
+        ax.set_xlabel("Session (start year)")
+    handles = [Line2D([], [], color=style.VERMILLION, lw=1.6, label="The article's six (DW)"),
+               Line2D([], [], color=style.BLACK, lw=1.6, label="Comparison states"),
+               Line2D([], [], color=style.BLUE, lw=1.2, ls="--", label="Median of EU members")]
+    latest = sel[sel["session"] == sel["session"].max()]
+    top = latest.sort_values("agreement", ascending=False).iloc[0]
+    title = (f"{_name([top.iso3]).iloc[0]} votes with Russia most often: {top.agreement:.0%} of GA votes in "
+             f"session {int(top.session)}; the EU median is {eu_med['agreement'].iloc[-1]:.0%}")
+    style.frame(fig, title, f"Share of recorded General Assembly votes cast the same way as Russia, per session "
+                f"{since}–latest (absences excluded; sessions with fewer than {min_votes} votes left out)",
+                style.sources("alignment", "memberships"), legend=handles, legend_ncol=3)
+    tidy = pd.concat([sel.assign(series=sel["iso3"]), eu_med.assign(iso3="EU", series="EU median")])
+    return fig, tidy.reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- stance
+def _world_with(values: pd.DataFrame, column: str):
+    w = maps.projected()
+    members = data.countries()["iso3"]
+    pts = maps.points_for_missing(members, crs=maps.EQUAL_AREA)
+    # small members are hard to see as polygons: add a dot for every member under 3,000 km²
+    small = w[w["iso3"].isin(members) & (w.geometry.area < 3.0e9)]
+    dots = small.assign(geometry=small.geometry.representative_point())
+    shapes = w.merge(values[["iso3", column]], on="iso3", how="left")
+    dots = pd.concat([pts, dots], ignore_index=True).merge(values[["iso3", column]], on="iso3", how="left")
+    return shapes, dots
+
+
+def _projected_y(lat: float) -> float:
+    from pyproj import Transformer
+    return Transformer.from_crs("EPSG:4326", maps.EQUAL_AREA, always_xy=True).transform(0, lat)[1]
+
+
+def stance_map(as_of=None, **thresholds):
+    """World choropleth of the stance classes."""
+    s = _stance.stance(as_of, **thresholds)
+    s["stance"] = s["stance"].astype(str)
+    shapes, dots = _world_with(s, "stance")
+    fig, ax = style.figure(5.6)
+    maps.draw_choropleth(ax, shapes, "stance", style.STANCE_COLORS, missing_color=style.LIGHT_GREY, linewidth=0.25)
+    maps.draw_choropleth(ax, dots, "stance", style.STANCE_COLORS, markersize=9, edgecolor="#333333",
+                         linewidth=0.3)
+    counts = s["stance"].value_counts()
+    keys = [k for k in style.STANCE_COLORS if k in counts]
+    labels = {k: f"{style.STANCE_LABELS[k]} ({counts[k]})" for k in keys}
+    ts = _asof.resolve(as_of)
+    n_with = int(counts.get("allied", 0) + counts.get("russia_leaning", 0))
+    title = f"{n_with} of {len(s) - 1} UN members side with Russia on Ukraine; {counts.get('neutral', 0)} stay neutral"
+    missing = maps.missing_members()
+    style.frame(fig, title, f"Stance class of every UN member as of {ts:%d %B %Y} (rules in the Methods section); "
+                "small states as dots", style.sources("un_votes", "treaties", "unfriendly", "maps"),
+                note=("Not shown (no shape in the map data): " + ", ".join(_name(missing))) if missing else None,
+                legend=style.legend_handles(style.STANCE_COLORS, labels, keys), legend_ncol=3)
+    return fig, s[["iso3", "stance", "reason"]]
+
+
+def stance_shares_chart(as_of=None, **thresholds):
+    """Population and GDP shares of each stance class (100% bars), with state counts."""
+    sh = _stance.shares(as_of, **thresholds)
+    sh = sh[sh["states"] > 0]
+    keys = [k for k in style.STANCE_COLORS if k in set(sh["stance"].astype(str))]
+    sh = sh.set_index(sh["stance"].astype(str)).loc[keys]
+    rows = [("states", sh["states"] / sh["states"].sum(), f"States ({int(sh['states'].sum())})"),
+            ("population", sh["population_share"], f"Population ({int(sh['n_with_population'].iloc[0])} with data)"),
+            ("gdp", sh["gdp_share"], f"GDP ({int(sh['n_with_gdp'].iloc[0])} with data)")]
+    fig, ax = style.figure(3.0)
+    for yi, (_, shares, _) in enumerate(rows):
+        left = 0.0
+        for k in keys:
+            v = float(shares[k])
+            ax.barh(2 - yi, v, left=left, color=style.STANCE_COLORS[k], edgecolor="white", height=0.65)
+            if v >= 0.045:
+                ax.text(left + v / 2, 2 - yi, f"{v:.0%}", ha="center", va="center", fontsize=8,
+                        color="white" if k in ("allied", "condemning", "russia") else "black")
+            left += v
+    ax.set_yticks([2, 1, 0], [r[2] for r in rows])
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x:.0%}"))
+    ax.set_xlabel("Share of the UN members with data")
+    with_r = sh.loc[[k for k in ("allied", "russia_leaning") if k in sh.index]]
+    title = (f"States siding with Russia hold {with_r['population_share'].sum():.0%} of the world's population "
+             f"but {with_r['gdp_share'].sum():.0%} of its GDP")
+    style.frame(fig, title, "Shares of UN members, population and GDP by stance class (World Bank, latest year "
+                "per country)", style.sources("un_votes", "countries"),
+                legend=style.legend_handles(style.STANCE_COLORS, style.STANCE_LABELS, keys), legend_ncol=3)
+    tidy = sh.reset_index(drop=True)[["stance", "label", "states", "population", "population_share", "gdp_usd",
+                                      "gdp_share", "n_members", "n_with_population", "n_with_gdp"]]
+    return fig, tidy
+
+
+# ----------------------------------------------------------------------------- travel
+def visits_map(as_of=None):
+    """World map of the states Putin visited since the ICC warrant, coloured by ICC status."""
+    v = travel.visits_since_warrant(as_of)
+    d = v.groupby("iso3", as_index=False).agg(visits=("start_date", "size"), icc_party=("icc_party", "max"),
+                                              host=("host", "first"))
+    d["status"] = d["icc_party"].map({True: "party", False: "not_party"})
+    colors = {"party": style.ICC_COLORS[True], "not_party": style.ICC_COLORS[False]}
+    shapes, dots = _world_with(d, "status")
+    fig, ax = style.figure(4.4)
+    maps.draw_choropleth(ax, shapes, "status", colors, missing_color=style.LIGHT_GREY, linewidth=0.25)
+    maps.draw_choropleth(ax, dots.dropna(subset=["status"]), "status", colors, markersize=12)
+    ax.set_ylim(bottom=_projected_y(-12))  # the visits are all north of the tropics: crop the southern oceans
+    shapes_v = shapes.dropna(subset=["status"]).merge(d[["iso3", "visits"]], on="iso3")
+    for r in shapes_v.itertuples():
+        p = r.geometry.representative_point()
+        ax.annotate(str(r.visits), (p.x, p.y), ha="center", va="center", fontsize=7, color="white",
+                    fontweight="bold")
+    n_icc = int(v["icc_party"].sum())
+    title = (f"Since the ICC warrant Putin has made {len(v)} foreign visits to {v['iso3'].nunique()} states; "
+             f"{n_icc} to ICC states parties")
+    style.frame(fig, title, "States visited from 17 March 2023 (number of visits on the country); ICC status on "
+                "the day of the visit", style.sources("visits", "memberships", "maps"),
+                legend=style.legend_handles(colors, {"party": style.ICC_LABELS[True],
+                                                     "not_party": style.ICC_LABELS[False]}), legend_ncol=2)
+    return fig, v[["start_date", "end_date", "iso3", "host", "city", "purpose", "icc_party"]]
+
+
+def visits_timeline(as_of=None):
+    """Each foreign visit since the invasion on a time line, coloured by the host's ICC status."""
+    v = travel.visits(as_of)
+    fig, ax = style.figure(0.17 * len(v) + 1.5)
+    y = np.arange(len(v))[::-1]
+    ax.scatter(v["start_date"], y, c=[style.ICC_COLORS[b] for b in v["icc_party"]], s=28, zorder=3)
+    ax.set_yticks(y, [f"{h} ({c.split(';')[0].split('(')[0].strip()})" for h, c in zip(v["host"], v["city"])],
+                  fontsize=7.5)
+    ax.axvline(pd.Timestamp("2023-03-17"), color=style.PURPLE, lw=1, ls="--")
+    ax.text(pd.Timestamp("2023-03-17"), y.max() + 0.6, " ICC arrest warrant", color=style.PURPLE, fontsize=8,
+            va="bottom")
+    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    ax.set_xlabel("Date of visit")
+    ax.grid(axis="x")
+    title = f"{len(v)} foreign trips since the invasion, {int(v['icc_party'].sum())} to an ICC state party"
+    style.frame(fig, title, "Vladimir Putin's visits abroad since 24 February 2022", style.sources("visits", "memberships"),
+                legend=style.legend_handles(style.ICC_COLORS, style.ICC_LABELS, [True, False]), legend_ncol=2)
+    return fig, v[["start_date", "iso3", "host", "city", "purpose", "icc_party"]]
+
+
+# ----------------------------------------------------------------------------- arms and trade
+def arms_exports_chart(as_of=None, since: int = 2014, top: int = 12):
+    """Russia's arms deliveries (SIPRI TIV) since ``since`` to its top recipients, coloured by the
+    recipient's stance."""
+    g = economy.arms_exports_totals(as_of, since, top)
+    s = _stance.stance(as_of).set_index("iso3")["stance"].astype(str)
+    g["stance"] = g["recipient_iso3"].map(s).fillna("neutral")
+    fig, ax = style.figure(0.3 * len(g) + 1.7)
+    y = np.arange(len(g))[::-1]
+    ax.barh(y, g["tiv"], color=[style.STANCE_COLORS[k] for k in g["stance"]], height=0.7)
+    for yi, v, sh in zip(y, g["tiv"], g["share"]):
+        ax.text(v, yi, f" {v:,.0f} ({sh:.0%})", va="center", fontsize=7.5)
+    ax.set_yticks(y, _name(g["recipient_iso3"]))
+    ax.set_xlabel("SIPRI trend-indicator value (millions), deliveries")
+    ax.set_xlim(0, g["tiv"].max() * 1.22)
+    keys = [k for k in style.STANCE_COLORS if k in set(g["stance"])]
+    ax.legend(handles=style.legend_handles(style.STANCE_COLORS, style.STANCE_LABELS, keys), loc="lower right")
+    last_year = int(economy.arms_exports(as_of)["year"].max())
+    top2 = g.iloc[:2]
+    title = (f"{_name([top2.iloc[0].recipient_iso3]).iloc[0]} and {_name([top2.iloc[1].recipient_iso3]).iloc[0]} "
+             f"took {top2['share'].sum():.0%} of Russia's arms deliveries {since}–{last_year}")
+    style.frame(fig, title, f"Russia's top {len(g)} arms recipients, {since}–{last_year} (share of all Russian "
+                "deliveries); colour = recipient's stance today", style.sources("sipri", "un_votes"),
+                note="TIV measures the volume of military capability transferred, not its price.")
+    return fig, g
+
+
+def trade_partners_chart(as_of=None, base_year: int = 2021, top: int = 10):
+    """Russia's top trading partners: share of Russia's goods trade in ``base_year`` and in the
+    latest year (2022+ values estimated by the IMF from partners' reports)."""
+    t = economy.top_partners(as_of, base_year, top)
+    fig, ax = style.figure(0.3 * len(t) + 1.8)
+    y = np.arange(len(t))[::-1]
+    for yi, r in zip(y, t.itertuples()):
+        ax.plot([r.share_base, r.share_latest], [yi, yi], color=style.GREY, lw=1.2, zorder=1)
+    ax.scatter(t["share_base"], y, color="white", edgecolor=style.BLACK, s=34, zorder=2, label=str(base_year))
+    latest = int(t["latest_year"].iloc[0])
+    ax.scatter(t["share_latest"], y, color=style.VERMILLION, s=34, zorder=3,
+               label=f"{latest} (IMF estimate from partners' reports)")
+    ax.set_yticks(y, t["name"])
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x:.0%}"))
+    ax.set_xlabel("Share of Russia's goods trade (exports + imports)")
+    ax.grid(axis="x")
+    ax.legend(loc="lower right")
+    chn = t[t["partner_iso3"] == "CHN"].iloc[0]
+    title = (f"China's share of Russia's trade rose from {chn.share_base:.0%} in {base_year} to "
+             f"{chn.share_latest:.0%} in {latest}")
+    style.frame(fig, title, f"Russia's largest trading partners, {base_year} against {latest}",
+                style.sources("trade"), note="From 2022 Russia publishes no partner detail: the IMF estimates "
+                "those years from the partners' own records.")
+    return fig, t
+
+
+# ----------------------------------------------------------------------------- profile
+def profile_votes_chart(iso3: str, as_of=None):
+    """One state's votes on every Ukraine resolution next to the world's tallies."""
+    t = votes.tallies(None, as_of)
+    m = votes.vote_matrix(None, as_of)
+    mine = m.loc[iso3] if iso3 in m.index else pd.Series(index=m.columns, dtype=object)
+    fig, ax = style.figure(0.36 * len(t) + 1.6)
+    y = np.arange(len(t))[::-1]
+    left = np.zeros(len(t))
+    for v in VOTES:
+        ax.barh(y, t[v], left=left, color=style.VOTE_COLORS[v], height=0.6, alpha=0.35, edgecolor="white")
+        left += t[v].to_numpy()
+    name = _name([iso3]).iloc[0]
+    for yi, label in zip(y, t["label"]):
+        vote = mine.get(label)
+        color = style.VOTE_COLORS.get(vote, style.NOT_MEMBER)
+        ax.scatter([-8], [yi], s=70, color=color, edgecolor="#333333", linewidth=0.5, clip_on=False)
+        ax.text(-14, yi, style.VOTE_LABELS.get(vote, "not a member"), ha="right", va="center", fontsize=8)
+    ax.set_yticks(y, t["label"])
+    ax.tick_params(axis="y", pad=110)
+    ax.set_xlim(0, t["members"].max())
+    ax.set_xlabel("UN member states (world tally, pale)")
+    counts = mine.dropna().value_counts()
+    words = {"yes": "yes", "no": "no", "abstain": "abstained", "absent": "was absent"}
+    if len(counts) == 1:
+        v = counts.index[0]
+        title = (f"{name} voted {v} on all {counts.iloc[0]} Ukraine resolutions" if v in ("yes", "no") else
+                 f"{name} {words[v]} on all {counts.iloc[0]} Ukraine resolutions")
+    elif len(counts) == 0:
+        title = f"{name} was not a UN member at any of the Ukraine votes"
+    else:
+        title = (f"{name} on the {int(counts.sum())} Ukraine resolutions: "
+                 + ", ".join(f"{v} {counts[v]}" for v in VOTES if v in counts))
+    style.frame(fig, title, f"{name}'s vote (dot) on each General Assembly resolution on Ukraine, with the world's "
+                "tally behind it", style.sources("un_votes"),
+                legend=style.legend_handles(style.VOTE_COLORS, style.VOTE_LABELS))
+    tidy = t[["resolution", "label", "date"]].assign(iso3=iso3, vote=[mine.get(lbl) for lbl in t["label"]])
+    return fig, tidy
+
+
+def profile_agreement_chart(iso3: str, as_of=None, since: int = 1992, min_votes: int = 10):
+    """One state's agreement with Russia per session against the median of its UN sub-region."""
+    a = alignment.agreement("RUS", as_of)
+    a = a[(a["year"] >= since) & (a["n_votes"] >= min_votes)]
+    c = data.countries().set_index("iso3")
+    sub = c.at[iso3, "un_subregion"]
+    peers = c.index[(c["un_subregion"] == sub) & (c.index != iso3) & (c.index != "RUS")]
+    med = alignment.region_median(a, peers)
+    mine = a[a["iso3"] == iso3]
+    eu = alignment.eu_median(a)
+    fig, ax = style.figure(3.6)
+    ax.plot(med["year"], med["agreement"], color=style.GREY, lw=1.3, ls="--", label=f"Median of {sub}")
+    ax.plot(eu["year"], eu["agreement"], color=style.BLUE, lw=1.2, ls=":", label="Median of EU members")
+    ax.plot(mine["year"], mine["agreement"], color=style.VERMILLION, lw=2, label=c.at[iso3, "name"])
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("Agreement with Russia")
+    ax.set_xlabel("Session (start year)")
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x:.0%}"))
+    ax.grid(axis="y")
+    ax.legend(loc="lower left")
+    name = c.at[iso3, "name"]
+    if mine.empty:
+        title = f"{name}: no recorded votes to compare with Russia"
+    else:
+        last = mine.iloc[-1]
+        title = (f"{name} voted with Russia on {last.agreement:.0%} of GA votes in session {int(last.session)} "
+                 f"({med['agreement'].iloc[-1]:.0%} for the median of {sub})")
+    style.frame(fig, title, "Share of recorded General Assembly votes cast the same way as Russia, per session "
+                "(absences excluded)", style.sources("alignment"))
+    tidy = pd.concat([mine.assign(series=name), med.assign(series=f"median {sub}"),
+                      eu.assign(series="EU median")], ignore_index=True)
+    return fig, tidy
+
+
+def profile_arms_chart(iso3: str, as_of=None):
+    """Arms deliveries between Russia and one state per year (SIPRI TIV)."""
+    e = economy.arms_exports(as_of)
+    e = e[e["recipient_iso3"] == iso3].groupby("year", as_index=False)["tiv"].sum().assign(direction="from Russia")
+    i = economy.arms_imports(as_of)
+    i = i[i["supplier_iso3"] == iso3].groupby("year", as_index=False)["tiv"].sum().assign(direction="to Russia")
+    d = pd.concat([e, i], ignore_index=True)
+    name = _name([iso3]).iloc[0]
+    fig, ax = style.figure(3.0)
+    if d.empty:
+        ax.text(0.5, 0.5, "No deliveries in the SIPRI register (2000–2023)", ha="center", va="center",
+                transform=ax.transAxes)
+        ax.set_axis_off()
+        title = f"SIPRI records no arms deliveries between Russia and {name} since 2000"
+    else:
+        years = range(int(d["year"].min()), int(d["year"].max()) + 1)
+        for direction, color, off in (("from Russia", style.VERMILLION, -0.2), ("to Russia", style.BLACK, 0.2)):
+            dd = d[d["direction"] == direction].set_index("year")["tiv"].reindex(years, fill_value=0)
+            if dd.sum() > 0:
+                ax.bar(np.array(list(years)) + off, dd.to_numpy(), width=0.4, color=color,
+                       label=f"Deliveries {direction}")
+        ax.set_xlabel("Delivery year")
+        ax.set_ylabel("SIPRI TIV (millions)")
+        ax.legend(loc="upper right")
+        ax.grid(axis="y")
+        tot = d.groupby("direction")["tiv"].sum()
+        title = (f"Russia delivered arms worth {tot.get('from Russia', 0):,.0f} million TIV to {name} "
+                 f"{int(d['year'].min())}–{int(d['year'].max())}")
+    style.frame(fig, title, "Major conventional arms deliveries per year (SIPRI trend-indicator values)",
+                style.sources("sipri"))
+    return fig, d.assign(iso3=iso3)

@@ -1,0 +1,143 @@
+"""End to end on the real data and the real notebooks: what a reader gets.
+
+Builds the main report (HTML + PDF) and one profile once per test session, then checks the HTML
+sections and embedded charts, the PDF's page numbers and the key numbers computed from the data,
+the refusal of a bad ISO3 before any kernel starts, and that a failing notebook leaves the other
+outputs and the previous report intact.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import shutil
+import time
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import nbformat
+import pytest
+from pypdf import PdfReader
+
+from analysis.build import cli
+from analysis import config
+from analysis.metrics import votes
+
+pytestmark = pytest.mark.e2e
+
+SECTIONS = ["Key findings", "The UN votes on Ukraine", "Alignment with Russia over time", "Where the world stands",
+            "The allies: dossiers", "The article's claims checked", "The ICC and Putin's travel", "Arms and trade",
+            "Methods", "Sources"]
+N_FIGURES = 9  # charts in the main report
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = cli.main(["build", *args])
+    return code, out.getvalue(), err.getvalue()
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("e2e") / "reports"
+    code, stdout, stderr = _run("--output", str(out), "--profiles", "VNM", "--jobs", "2")
+    assert code == 0, stdout + stderr
+    return out
+
+
+def test_html_has_every_section_and_every_chart_embedded(built):
+    html = (built / "isolation_report.html").read_text(encoding="utf-8")
+    for heading in SECTIONS:
+        assert re.search(rf"<h2[^>]*>{re.escape(heading)}", html.replace("&#39;", "'")), heading
+    images = re.findall(r'<img[^>]+src="data:image/png;base64,', html)
+    assert len(images) >= N_FIGURES
+    assert not re.search(r'<img[^>]+src="(?!data:)', html)  # nothing to fetch: one file can be mailed
+    assert "import analysis" not in html and "present.figure(" not in html  # code hidden by default
+    assert "injected-parameters" not in html
+
+
+def test_pdf_has_page_numbers_and_the_computed_numbers(built):
+    reader = PdfReader(built / "isolation_report.pdf")
+    n = len(reader.pages)
+    assert n >= 8
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    assert f"page 1 of {n}" in text.lower() or f"1 of {n}" in text
+    t = votes.tallies().set_index("label")
+    es1 = t.loc["ES-11/1"]
+    assert str(es1["yes"]) == "141"  # from the data, not typed here
+    assert f"{es1['yes']} of the {es1['members']} UN members" in text.replace("\n", " ")
+    assert str(t.loc["ES-11/4", "yes"]) in text
+    w, h = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+    assert abs(w - 595.3) < 1 and abs(h - 841.9) < 1  # A4
+
+
+def test_profile_and_index_and_figure_data(built):
+    prof = (built / "profiles" / "VNM.html").read_text(encoding="utf-8")
+    assert "Vietnam and Russia" in prof and 'src="data:image/png;base64,' in prof
+    index = (built / "index.html").read_text(encoding="utf-8")
+    assert "isolation_report.html" in index and "profiles/VNM.html" in index
+    csvs = {p.name for p in (built / "isolation_report_data").glob("*.csv")}
+    assert {"ukraine-vote-tallies.csv", "stance-by-state.csv", "claims-checked.csv"} <= csvs
+    assert list((built / "profiles" / "VNM_data").glob("*.csv"))
+
+
+def test_bad_profile_code_exits_2_before_any_kernel(tmp_path):
+    t0 = time.perf_counter()
+    code, stdout, stderr = _run("--output", str(tmp_path / "r"), "--profiles", "XYZ")
+    assert code == 2
+    assert "XYZ" in stderr and "closest" in stderr
+    assert time.perf_counter() - t0 < 10
+    assert not (tmp_path / "r" / "isolation_report.html").exists()
+
+
+def test_a_failing_notebook_keeps_the_previous_report_and_the_others(built, tmp_path):
+    out = tmp_path / "reports"
+    shutil.copytree(built, out)
+    before_report = _digest(out / "isolation_report.html")
+    before_profile = _digest(out / "profiles" / "VNM.html")
+    nbdir = tmp_path / "notebooks"
+    shutil.copytree(config.NOTEBOOK_DIR, nbdir)
+    nb = nbformat.read(nbdir / "country_profile.ipynb", as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell("raise RuntimeError('forced failure for the test')"))
+    nbformat.write(nb, nbdir / "country_profile.ipynb")
+    code, stdout, stderr = _run("--output", str(out), "--notebooks-dir", str(nbdir), "--profiles", "VNM",
+                                "--format", "html")
+    msg = stdout + stderr
+    assert code == 1
+    assert "country_profile" in msg and "RuntimeError" in msg and "forced failure" in msg
+    assert re.search(r"cell \d+", msg)
+    assert _digest(out / "profiles" / "VNM.html") == before_profile  # the previous good profile is intact
+    assert (out / "isolation_report.html").exists()  # the other report was still built
+    assert list((out / "_failed").glob("*.ipynb"))
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    del before_report
+
+
+def test_as_of_the_article_shows_the_world_of_june_2024(tmp_path):
+    out = tmp_path / "r"
+    code, stdout, stderr = _run("--output", str(out), "--as-of", "2024-06-20", "--profiles", "none",
+                                "--format", "html")
+    assert code == 0, stdout + stderr
+    html = (out / "isolation_report.html").read_text(encoding="utf-8")
+    assert "Data as of 20 June 2024" in html
+    assert "ES-11/7" not in html and "78/316" not in html  # no later votes
+    assert "Hanoi" in html and "Ulaanbaatar" not in html  # trips up to Vietnam, not Mongolia (Sept 2024)
+    assert "changed from <em>supported</em> to <em>partly supported</em>" in html  # verdicts changed since
+
+
+@pytest.mark.parametrize("name", ["country_profile.ipynb", "isolation_report.ipynb"])
+def test_notebooks_run_top_to_bottom_with_their_defaults(name):
+    """As an analyst would in JupyterLab: no injected parameters, working directory notebooks/."""
+    from nbclient import NotebookClient
+    nb = nbformat.read(config.NOTEBOOK_DIR / name, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(config.NOTEBOOK_DIR)}}).execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors
+    assert any(o.get("data", {}).get("image/png") for c in nb.cells if c.cell_type == "code"
+               for o in c.get("outputs", []))

@@ -1,0 +1,118 @@
+"""analysis.pdf: the report's HTML export and PDF rendering with WeasyPrint."""
+from __future__ import annotations
+
+import base64
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbconvert import HTMLExporter
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from pypdf import PdfReader
+
+from analysis.build import export as pdf
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "notebooks"
+A4 = (595.28, 841.89)
+
+
+
+def _png() -> str:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 20), (200, 30, 30)).save(buf, format="PNG")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+PNG = _png()
+
+
+def executed_notebook():
+    """An 'executed' notebook without a kernel: parameters cells, a heading, a PNG output, a table."""
+    params = new_code_cell("iso3 = 'CHN'", execution_count=1)
+    params.metadata["tags"] = ["parameters"]
+    injected = new_code_cell("# Parameters\niso3 = 'BLR'\n", execution_count=2)
+    injected.metadata["tags"] = ["injected-parameters"]
+    figure = new_code_cell("plt.show()", execution_count=3, outputs=[
+        new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"})])
+    rows = "".join(f"<tr><td>{i}</td><td>{'long text ' * 20}</td></tr>" for i in range(60))
+    table = new_code_cell("display(table)", execution_count=4, outputs=[
+        new_output("display_data", data={"text/html": f"<table><thead><tr><th>n</th><th>text</th></tr></thead>"
+                                                      f"<tbody>{rows}</tbody></table>"})])
+    caption = new_markdown_cell("*Figure 1: a caption.*")
+    caption.metadata["tags"] = ["caption"]
+    return new_notebook(cells=[new_markdown_cell("# Profile heading"), params, injected, figure, caption, table],
+                        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+
+
+def pdf_pages(data: bytes):
+    return PdfReader(io.BytesIO(data)).pages
+
+
+def test_html_export_hides_code_and_parameter_cells():
+    html = pdf.export_html(executed_notebook(), title="T", report_info={"as_of": "2024-01-01", "built_at": "now"})
+    assert "Profile heading" in html
+    assert f"data:image/png;base64,{PNG}" in html
+    assert "plt.show()" not in html and "iso3 = " not in html
+    assert "Data as of 2024-01-01" in html  # footer written from report_info
+    assert "max-width: 1000px" in html  # the report stylesheet is inlined
+    assert "require.js" not in html
+    shown = pdf.export_html(executed_notebook(), title="T", show_code=True)
+    assert "plt" in shown and "show" in shown
+    assert "iso3 = " not in shown and "# Parameters" not in shown  # parameter cells never shown
+
+
+def test_html_to_pdf_is_a4_with_page_numbers():
+    html = pdf.export_html(executed_notebook(), title="T")
+    data = pdf.html_to_pdf(html)
+    assert data.startswith(b"%PDF")
+    pages = pdf_pages(data)
+    assert len(pages) >= 2  # 60 table rows do not fit one page
+    for page in pages:
+        assert float(page.mediabox.width) == pytest.approx(A4[0], abs=1)
+        assert float(page.mediabox.height) == pytest.approx(A4[1], abs=1)
+    n = len(pages)
+    texts = [p.extract_text() for p in pages]
+    assert f"page 1 of {n}" in texts[0]
+    assert f"page {n} of {n}" in texts[-1]
+    assert "Profile heading" in texts[0]
+
+
+def test_weasypdf_exporter_class():
+    assert issubclass(pdf.WeasyPDFExporter, HTMLExporter)
+    exporter = pdf.WeasyPDFExporter()
+    assert exporter.output_mimetype == "application/pdf"
+    assert exporter.file_extension == ".pdf"
+    data, resources = exporter.from_notebook_node(executed_notebook())
+    assert isinstance(data, bytes) and data.startswith(b"%PDF")
+    assert resources["output_extension"] == ".pdf"
+
+
+def test_weasypdf_entry_point_is_registered():
+    from nbconvert.exporters import get_exporter
+
+    assert get_exporter("weasypdf") is pdf.WeasyPDFExporter
+
+
+@pytest.mark.e2e
+def test_jupyter_nbconvert_to_weasypdf(tmp_path):
+    """The CLI route: `jupyter nbconvert --to weasypdf --execute` on a fixture notebook. The
+    parameters cell is removed only after execution, so the notebook still runs."""
+    jupyter = Path(sys.executable).parent / "jupyter"
+    src = tmp_path / "country_profile.ipynb"
+    nb = nbformat.read(FIXTURES / "country_profile.ipynb", as_version=4)
+    nbformat.write(nb, src)
+    proc = subprocess.run([str(jupyter), "nbconvert", "--to", "weasypdf", "--execute", "--no-input", str(src)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "country_profile.pdf"
+    assert out.exists()
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF")
+    text = pdf_pages(data)[0].extract_text()
+    assert "Profile of CHN" in text and "page 1 of" in text
+    assert "output_data_dir" not in text  # neither the code nor the parameters cell

@@ -1,0 +1,171 @@
+"""The warm kernel pool (analysis.kernelpool): every run behaves like a fresh kernel, and a kernel
+that dies or hangs is replaced with only its report failing. The last test compares a pool build
+with a fresh-kernel-per-report build of real country profiles (same text, same figures)."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import re
+import time
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+from papermill.exceptions import PapermillExecutionError
+
+from analysis.build import cli
+from analysis import config
+from analysis.build.pool import KernelPool, notebook_imports
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "notebooks"
+
+
+def make_notebook(folder: Path, name: str, *sources: str) -> Path:
+    """A notebook with a parameters cell (``n = 0``) followed by one code cell per source."""
+    nb = new_notebook(cells=[new_code_cell("n = 0", metadata={"tags": ["parameters"]}),
+                             *[new_code_cell(s) for s in sources]])
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = folder / name
+    nbformat.write(nb, path)
+    return path
+
+
+def stdout_of(nb) -> str:
+    return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                   if o.get("output_type") == "stream")
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory):
+    """One warm kernel (warmed like a build of the real notebooks: analysis imported, tables loaded)."""
+    folder = tmp_path_factory.mktemp("pool")
+    with KernelPool(1, folder, warm_imports=["analysis", "analysis.report.display", "pandas", "numpy"],
+                    load_data=True) as p:
+        p.folder = folder
+        yield p
+
+
+def run(pool, name, *sources, timeout=None, **params):
+    path = make_notebook(pool.folder, name, *sources)
+    return pool.run(path, pool.folder / f"out-{name}", params or {"n": 1}, timeout=timeout)
+
+
+def test_a_variable_of_a_previous_run_is_not_visible(pool):
+    nb = run(pool, "set.ipynb", "x = 1\nimport json as j\nprint(x)")
+    assert stdout_of(nb) == "1\n"
+    with pytest.raises(PapermillExecutionError) as info:
+        run(pool, "get.ipynb", "print(x)")
+    assert info.value.ename == "NameError" and "'x'" in info.value.evalue
+    with pytest.raises(PapermillExecutionError) as info:
+        run(pool, "get2.ipynb", "print(j, _, In[1])")  # nor imports bound in the namespace, nor history
+    assert info.value.ename in ("NameError", "IndexError")
+
+
+def test_matplotlib_cwd_environment_and_module_state_are_reset(pool):
+    run(pool, "dirty.ipynb",
+        "import os, sys, warnings, matplotlib as mpl, matplotlib.pyplot as plt, numpy as np, pandas as pd\n"
+        "from analysis.report import display as present\n"
+        "mpl.rcParams['lines.linewidth'] = 9.5\nplt.figure(); plt.figure()\n"
+        "os.chdir('/')\nos.environ['POOL_TEST'] = '1'\nsys.argv.append('--leak')\nsys.path.append('/leak')\n"
+        "warnings.simplefilter('error')\nnp.set_printoptions(precision=2)\npd.set_option('display.max_rows', 3)\n"
+        "present.configure('/tmp/leak', 'leak')\nnp.random.seed(0)")
+    nb = run(pool, "check.ipynb",
+             "import os, sys, warnings, matplotlib as mpl, matplotlib.pyplot as plt, numpy as np, pandas as pd\n"
+             "from analysis.report import display as present\n"
+             "print(mpl.rcParams['lines.linewidth'], len(plt.get_fignums()), os.getcwd())\n"
+             "print('POOL_TEST' in os.environ, '--leak' in sys.argv, '/leak' in sys.path)\n"
+             "print(np.get_printoptions()['precision'], pd.get_option('display.max_rows'), present._STATE)\n"
+             "print(any(f[0] == 'error' and f[2] is Warning for f in warnings.filters))\n"
+             "st = np.random.get_state()[1].copy(); np.random.seed(0)\n"
+             "print((np.random.get_state()[1] == st).all())")
+    lines = stdout_of(nb).splitlines()
+    assert lines[0] == f"1.5 0 {pool.cwd}", lines
+    assert lines[1] == "False False False"
+    assert lines[2] == "8 60 {'output_data_dir': '', 'link_dir': ''}"
+    assert lines[3] == "False"
+    assert lines[4] == "False"  # numpy's generator was reseeded (not left at seed 0)
+
+
+def test_execution_counts_start_at_1_in_every_run(pool):
+    for name in ("one.ipynb", "two.ipynb"):
+        nb = run(pool, name, "a = 1", "b = 2", "print(a + b)")
+        counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+        assert counts == list(range(1, len(counts) + 1)), counts  # parameters, injected, then 3 cells
+
+
+def test_a_kernel_that_dies_is_replaced_and_only_that_run_fails(pool):
+    from nbclient.exceptions import DeadKernelError
+
+    before = pool.replaced
+    old = pool.workers[0].km
+    with pytest.raises(DeadKernelError):
+        run(pool, "die.ipynb", "import os\nos._exit(1)")
+    assert pool.replaced == before + 1 and pool.workers[0].km is not old
+    nb = run(pool, "after.ipynb", "from analysis.datasets import data\nprint(len(data.countries()) > 0)")
+    assert stdout_of(nb) == "True\n"
+    counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+    assert counts == [1, 2, 3]
+
+
+def test_a_hung_cell_times_out_and_the_kernel_is_replaced(pool):
+    before = pool.replaced
+    t0 = time.monotonic()
+    with pytest.raises(Exception) as info:
+        run(pool, "hang.ipynb", "import time\ntime.sleep(60)", timeout=2)
+    assert "timed out" in str(info.value).lower() or "Timeout" in type(info.value).__name__
+    assert time.monotonic() - t0 < 30
+    assert pool.replaced == before + 1
+    nb = run(pool, "after-hang.ipynb", "print('fine')")
+    assert stdout_of(nb) == "fine\n"
+
+
+def test_notebook_imports_reads_import_statements():
+    mods = notebook_imports([config.NOTEBOOK_DIR / "country_profile.ipynb", FIXTURES / "country_profile.ipynb"])
+    assert "analysis" in mods and "analysis.report.charts" in mods and "analysis.report.sections" in mods
+    assert "matplotlib.pyplot" in mods and "csv" in mods
+
+
+# =========================================================================== pool vs fresh kernels, real profiles
+
+
+def _build(out: Path, *args: str) -> tuple[int, str, str]:
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with redirect_stdout(stdout), redirect_stderr(stderr):
+        code = cli.main(["build", "--output", str(out), "--no-report", "--no-cache", "--jobs", "2", *args])
+    return code, stdout.getvalue(), stderr.getvalue()
+
+
+def _normalise(html: str) -> tuple[str, list[str]]:
+    """(text without the build time and with images replaced by their hash, image hashes)."""
+    images = []
+
+    def img(m):
+        digest = hashlib.sha256(base64.b64decode(m.group(1))).hexdigest()
+        images.append(digest)
+        return f"data:image/png;base64,<{digest}>"
+
+    text = re.sub(r"data:image/png;base64,([A-Za-z0-9+/=\s]+)", img, html)
+    text = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", "<built at>", text)
+    return text, images
+
+
+@pytest.mark.e2e
+def test_pool_outputs_equal_fresh_kernel_outputs(tmp_path):
+    codes = "CHN,BLR,NLD"
+    code, stdout, stderr = _build(tmp_path / "pool", "--profiles", codes)
+    assert code == 0, stdout + stderr
+    code, stdout, stderr = _build(tmp_path / "fresh", "--profiles", codes, "--no-pool")
+    assert code == 0, stdout + stderr
+    for iso3 in codes.split(","):
+        a = (tmp_path / "pool" / "profiles" / f"{iso3}.html").read_text(encoding="utf-8")
+        b = (tmp_path / "fresh" / "profiles" / f"{iso3}.html").read_text(encoding="utf-8")
+        (ta, ia), (tb, ib) = _normalise(a), _normalise(b)
+        assert len(ia) >= 3 and ia == ib, iso3  # the same figures, byte for byte
+        assert ta == tb, iso3  # the same text
+        da, db = tmp_path / "pool" / "profiles" / f"{iso3}_data", tmp_path / "fresh" / "profiles" / f"{iso3}_data"
+        assert sorted(p.name for p in da.iterdir()) == sorted(p.name for p in db.iterdir())
+        for p in da.iterdir():
+            assert p.read_bytes() == (db / p.name).read_bytes(), p

@@ -1,0 +1,139 @@
+"""Charts: assert on what the figures show (bars per resolution, one colour per vote, the source
+line, titles with computed numbers), on the tidy data they return, and render every chart to PNG."""
+import matplotlib
+import pytest
+from matplotlib.colors import to_hex
+
+matplotlib.use("Agg")
+
+from analysis.metrics import stances as stance
+from analysis.metrics import votes  # noqa: E402
+from analysis.report import charts, style
+
+pytestmark = pytest.mark.realdata
+
+
+def _bar_colors(ax):
+    return [to_hex(p.get_facecolor()) for p in ax.patches]
+
+
+def _assert_framed(fig, *needles):
+    src = style.source_line(fig)
+    assert src.startswith("Source:")
+    for n in needles:
+        assert n in src
+    texts = " ".join(t.get_text() for t in fig.texts)
+    assert "Source:" in texts
+
+
+def test_tallies_chart_has_one_bar_per_resolution_and_vote():
+    fig, df = charts.tallies_chart()
+    ax = fig.axes[0]
+    n = len(votes.tallies())
+    assert len(df) == n and len(ax.patches) == 4 * n
+    colors = _bar_colors(ax)
+    for i, v in enumerate(["yes", "no", "abstain", "absent"]):
+        assert set(colors[i * n:(i + 1) * n]) == {style.VOTE_COLORS[v].lower()}
+    assert ax.get_xlabel() and len(ax.get_yticklabels()) == n
+    assert "143" in fig._title  # ES-11/4's 143 yes votes, computed
+    _assert_framed(fig, "UN Digital Library")
+    legend_labels = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+    assert legend_labels == [style.VOTE_LABELS[v] for v in ["yes", "no", "abstain", "absent"]]
+
+
+def test_heatmap_rows_are_the_states_that_never_voted_yes():
+    fig, df = charts.votes_heatmap()
+    m = votes.vote_matrix()
+    never = set(m.index[~(m == "yes").any(axis=1)]) - {"RUS"}
+    assert set(df["iso3"]) == never
+    assert f"{len(never)} states" in fig._title
+    assert len(fig.axes[0].get_yticklabels()) == len(never)
+
+
+def test_agreement_lines_show_each_state_and_the_eu_median():
+    states = charts.FOCUS + charts.COMPARISON
+    fig, df = charts.agreement_lines()
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(visible) == len(states)
+    assert all(len(ax.get_lines()) >= 2 for ax in visible)  # state + EU median (+ marker line)
+    assert set(df["series"]) >= set(states) | {"EU median"}
+    assert df["year"].min() >= 1992
+    assert visible[0].get_ylabel() == "Agreement with Russia"
+
+
+def test_stance_map_colours_every_class_it_names():
+    fig, df = charts.stance_map()
+    s = stance.stance()
+    assert len(df) == len(s) == 193
+    legend = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+    for cls, n in s["stance"].astype(str).value_counts().items():
+        assert f"{style.STANCE_LABELS[cls]} ({n})" in legend
+    _assert_framed(fig, "Natural Earth")
+
+
+def test_stance_shares_chart_sums_to_one_per_bar():
+    fig, df = charts.stance_shares_chart()
+    assert df["population_share"].sum() == pytest.approx(1.0)
+    assert df["gdp_share"].sum() == pytest.approx(1.0)
+    ax = fig.axes[0]
+    assert len(ax.patches) == 3 * len(df)
+    assert {to_hex(p.get_facecolor()) for p in ax.patches} <= {c.lower() for c in style.STANCE_COLORS.values()}
+
+
+def test_visits_map_and_timeline_use_the_icc_colours():
+    fig, df = charts.visits_map()
+    assert df["start_date"].min() >= __import__("pandas").Timestamp("2023-03-17")
+    assert str(len(df)) in fig._title
+    fig2, df2 = charts.visits_timeline()
+    cols = {to_hex(c) for c in fig2.axes[0].collections[0].get_facecolors()}
+    assert cols <= {style.ICC_COLORS[True].lower(), style.ICC_COLORS[False].lower()}
+    assert len(fig2.axes[0].get_yticklabels()) == len(df2)
+
+
+def test_arms_and_trade_charts():
+    fig, df = charts.arms_exports_chart()
+    assert len(fig.axes[0].patches) == len(df) and df["tiv"].is_monotonic_decreasing
+    _assert_framed(fig, "SIPRI")
+    fig, df = charts.trade_partners_chart()
+    assert "CHN" in set(df["partner_iso3"]) and fig.axes[0].get_xlabel()
+    _assert_framed(fig, "IMF")
+
+
+@pytest.mark.parametrize("iso3", ["VNM", "PRK", "TUV"])
+def test_profile_charts(iso3):
+    for fn in (charts.profile_votes_chart, charts.profile_agreement_chart, charts.profile_arms_chart):
+        fig, df = fn(iso3)
+        assert style.source_line(fig).startswith("Source:")
+        assert fig._title
+
+
+def test_every_chart_renders_to_a_png_that_fits_a4_width(tmp_path):
+    fns = [charts.tallies_chart, charts.votes_heatmap, charts.agreement_lines, charts.stance_map,
+           charts.stance_shares_chart, charts.visits_map, charts.visits_timeline, charts.arms_exports_chart,
+           charts.trade_partners_chart]
+    for fn in fns:
+        fig, _ = fn()
+        path = tmp_path / f"{fn.__name__}.png"
+        fig.savefig(path)
+        from PIL import Image
+        w, h = Image.open(path).size
+        # 8.3 in at 150 dpi, and nothing drawn outside the figure that would widen the tight bbox
+        assert w <= 8.3 * style.DPI + 5, fn.__name__
+        assert h > 200
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+    plt.close("all")
+
+
+def test_public_metric_api_columns():
+    from analysis import metrics
+    from analysis.metrics import claims
+    assert list(metrics.agreement("RUS").columns) == ["iso3", "session", "year", "agreement", "n_votes"]
+    assert list(metrics.agreement("USA", method="kappa").columns)[:4] == ["iso3", "session", "year", "agreement"]
+    s = metrics.stance()
+    assert list(s.columns[:3]) == ["iso3", "stance", "reason"] and len(s) == 193
+    assert list(claims.check_all().columns[:4]) == ["claim_id", "claim", "verdict", "evidence"]
