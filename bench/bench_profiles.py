@@ -176,9 +176,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     sys.path.insert(0, str(ROOT / "src"))
-    from analysis.build import params
+    from analysis.datasets import members as members_mod
 
-    all_codes = sorted(params.un_members())
+    all_codes = sorted(members_mod.un_members())
     if not 1 <= args.n <= len(all_codes):
         raise SystemExit(f"--n: 1..{len(all_codes)}")
     # a spread over the alphabet rather than the first N

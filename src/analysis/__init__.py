@@ -24,3 +24,36 @@ def __getattr__(name):
         import importlib
         return importlib.import_module(_LAZY[name])
     raise AttributeError(f"module 'analysis' has no attribute {name!r}")
+
+
+_LAYERS = ("analysis.errors", "analysis.config", "analysis.files", "analysis.datasets", "analysis.metrics",
+           "analysis.report", "analysis.build")
+
+
+def reset(reload: bool = True) -> None:
+    """Drop every memoised result and loaded table, e.g. after editing ``data/`` or ``src/`` in a
+    running JupyterLab kernel. With ``reload`` (default) the package's loaded modules are reloaded
+    too, lower layers first, so edited code takes effect; objects made before the call (figures,
+    sections) keep the old code. Restart the kernel after renaming or moving modules."""
+    import importlib
+    import sys
+
+    def loaded():
+        names = [n for n in sys.modules if n.startswith("analysis.") and sys.modules[n] is not None]
+        rank = {n: next((i for i, p in enumerate(_LAYERS) if n == p or n.startswith(p + ".")), len(_LAYERS))
+                for n in names}
+        # within a layer: modules before the packages that import them
+        return sorted(names, key=lambda n: (rank[n], -n.count("."), n))
+
+    if reload:
+        for _ in range(2):  # a second pass refreshes names bound with `from x import y`
+            for name in loaded():
+                if name != "analysis.build.kernel_reset":
+                    importlib.reload(sys.modules[name])
+    for name in loaded():
+        for value in list(vars(sys.modules[name]).values()):
+            clear = getattr(value, "cache_clear", None)
+            if callable(clear) and getattr(value, "__module__", "").startswith("analysis"):
+                clear()
+    if "analysis.datasets.data" in sys.modules:
+        sys.modules["analysis.datasets.data"].clear_cache()

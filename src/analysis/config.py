@@ -68,6 +68,8 @@ def short_symbol(resolution: str) -> str:
 
 
 VOTE_VALUES = ("yes", "no", "abstain", "absent")
+#: Vote codes of the UN Digital Library voting data (Y/N/A; X = recorded as not voting).
+UNDL_VOTE_CODES = {"Y": "yes", "N": "no", "A": "abstain", "X": "absent"}
 
 # The six states of the DW article (the report's default focus) and the comparison states.
 FOCUS = ("CHN", "PRK", "BLR", "IRN", "SYR", "VNM")

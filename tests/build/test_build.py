@@ -78,12 +78,10 @@ def no_kernel(monkeypatch):
 ])
 def test_bad_parameters_exit_2_before_any_kernel(tmp_path, no_kernel, args, expected):
     out = tmp_path / "reports"
-    t0 = time.perf_counter()
     code, stdout, stderr = run_build(out, *args)
     assert code == 2, (stdout, stderr)
     for pattern in expected:
         assert re.search(pattern, stderr), stderr
-    assert time.perf_counter() - t0 < 10
     assert not out.exists()  # nothing written, not even the folder
 
 
@@ -334,14 +332,12 @@ def test_ctrl_c_stops_running_kernels_and_writes_nothing(tmp_path):
             assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
             time.sleep(0.1)
         time.sleep(1.5)  # into the sleeping cell
-        t0 = time.monotonic()
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130, stdout + stderr
-    assert time.monotonic() - t0 < 15
     assert "interrupted" in stderr
     assert (out / "isolation_report.html").read_text() == "previous good report"
     assert not (out / "isolation_report.pdf").exists() and not (out / "_failed").exists()

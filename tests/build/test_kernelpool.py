@@ -124,7 +124,7 @@ def test_a_hung_cell_times_out_and_the_kernel_is_replaced(pool):
 
 def test_notebook_imports_reads_import_statements():
     mods = notebook_imports([config.NOTEBOOK_DIR / "country_profile.ipynb", FIXTURES / "country_profile.ipynb"])
-    assert "analysis" in mods and "analysis.report.charts" in mods and "analysis.report.sections" in mods
+    assert "analysis" in mods and "analysis.report.profile_sections" in mods and "analysis.report.sections" in mods
     assert "matplotlib.pyplot" in mods and "csv" in mods
 
 

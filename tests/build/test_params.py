@@ -9,6 +9,7 @@ import pytest
 from analysis.datasets import asof
 from analysis.datasets import data
 from analysis.build import params
+from analysis.datasets import members as members_mod
 from analysis.errors import ParameterError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "notebooks"
@@ -18,7 +19,7 @@ PROFILE = FIXTURES / "country_profile.ipynb"
 
 @pytest.fixture(scope="module")
 def members():
-    return params.un_members()
+    return members_mod.un_members()
 
 
 def test_un_members_are_the_193(members):
@@ -51,18 +52,18 @@ def test_notebook_without_parameters_cell_is_refused(tmp_path):
 
 
 def test_iso3_codes(members):
-    assert params.validate_iso3(" chn ", members) == "CHN"
+    assert members_mod.check_iso3(" chn ", members) == "CHN"
     with pytest.raises(ParameterError) as e:
-        params.validate_iso3("XYZ", members)
+        members_mod.check_iso3("XYZ", members)
     assert "XYZ" in str(e.value) and "closest:" in str(e.value)
     # close by code and by name
     with pytest.raises(ParameterError, match=r"CHN \(China\)"):
-        params.validate_iso3("CHH", members)
+        members_mod.check_iso3("CHH", members)
     with pytest.raises(ParameterError, match=r"CHN \(China\)"):
-        params.validate_iso3("Chnia", members)
+        members_mod.check_iso3("Chnia", members)
     # not a UN member (Taiwan, Kosovo...) is refused too
     with pytest.raises(ParameterError):
-        params.validate_iso3("TWN", members)
+        members_mod.check_iso3("TWN", members)
 
 
 def test_profiles_spec(members):

@@ -8,7 +8,7 @@ matplotlib.use("Agg")
 
 from analysis.metrics import stances as stance
 from analysis.metrics import votes  # noqa: E402
-from analysis.report import charts, style
+from analysis.report import charts, profile_charts, style
 
 pytestmark = pytest.mark.realdata
 
@@ -101,7 +101,8 @@ def test_arms_and_trade_charts():
 
 @pytest.mark.parametrize("iso3", ["VNM", "PRK", "TUV"])
 def test_profile_charts(iso3):
-    for fn in (charts.profile_votes_chart, charts.profile_agreement_chart, charts.profile_arms_chart):
+    for fn in (profile_charts.profile_votes_chart, profile_charts.profile_agreement_chart,
+               profile_charts.profile_arms_chart):
         fig, df = fn(iso3)
         assert style.source_line(fig).startswith("Source:")
         assert fig._title

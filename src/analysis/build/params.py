@@ -10,7 +10,8 @@ front, with a message that says what would have been accepted:
 - ISO3 codes (``iso3``, ``focus``, ``--profiles``) must be one of the 193 UN members of
   :func:`analysis.data.countries`; an unknown code gets the closest codes and country names
   (difflib);
-- the stance thresholds (every parameter whose name ends in ``_share``) must be numbers in [0, 1];
+- the stance thresholds are checked by :func:`analysis.metrics.stances.check_threshold` (a share in
+  [0, 1], or a boolean for ``use_treaties``);
 - other values must match the type of the notebook's default (bool, number, text, list).
 
 Every problem raises :class:`analysis.errors.ParameterError` (exit status 2 in the CLI).
@@ -21,19 +22,17 @@ from __future__ import annotations
 import ast
 import difflib
 import json
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from analysis.datasets.members import check_iso3
 from analysis.errors import ParameterError
 
 PARAMETERS_TAG = "parameters"
 #: Parameters the build sets itself; a user may not pass them with ``-p``.
 RESERVED = frozenset({"output_data_dir"})
-#: A parameter whose name ends with this is a share threshold: a number in [0, 1].
-SHARE_SUFFIX = "_share"
 #: Parameter names that hold one ISO3 code, or a list of them.
 ISO3_PARAMETERS = frozenset({"iso3"})
 ISO3_LIST_PARAMETERS = frozenset({"focus"})
@@ -120,48 +119,6 @@ def _papermill_parameters(path: Path) -> dict[str, NotebookParameter]:
 # --------------------------------------------------------------------------- countries and dates
 
 
-def un_members() -> dict[str, str]:
-    """ISO3 code -> name of the 193 UN members (from the curated countries table)."""
-    from analysis.datasets import data
-
-    try:
-        c = data.countries()
-    except FileNotFoundError as exc:
-        raise ParameterError(f"cannot check country codes: {exc}") from exc
-    return dict(zip(c["iso3"].astype(str), c["name"].astype(str)))
-
-
-def closest_countries(value: str, members: dict[str, str] | None = None, n: int = 5) -> list[str]:
-    """The UN members closest to ``value`` as 'ISO3 (Name)', by code and by name (difflib)."""
-    members = un_members() if members is None else members
-    text = str(value).strip()
-    by_name = {name.lower(): code for code, name in members.items()}
-    picks: list[str] = []
-    for cutoff in (0.6, 0.3):
-        picks += difflib.get_close_matches(text.upper(), list(members), n=n, cutoff=cutoff)
-        picks += [by_name[m] for m in difflib.get_close_matches(text.lower(), list(by_name), n=n, cutoff=cutoff)]
-        # a name that contains the text ('korea' -> KOR, PRK)
-        if len(text) >= 3:
-            picks += [code for name, code in by_name.items() if text.lower() in name]
-        if picks:
-            break
-    unique = list(dict.fromkeys(picks))[:n]
-    return [f"{code} ({members[code]})" for code in unique]
-
-
-def validate_iso3(value: Any, members: dict[str, str] | None = None, what: str = "ISO3 code") -> str:
-    """A UN member's ISO3 code (case-insensitive) -> the upper-case code.
-
-    Raises ParameterError naming the closest valid codes."""
-    members = un_members() if members is None else members
-    code = str(value).strip().upper()
-    if code in members:
-        return code
-    close = closest_countries(str(value), members)
-    hint = f"; closest: {', '.join(close)}" if close else ""
-    raise ParameterError(f"unknown {what} {value!r}: not one of the {len(members)} UN member codes{hint}")
-
-
 def parse_profiles(spec: str | None, default: list[str], members: dict[str, str] | None = None) -> list[str]:
     """The ``--profiles`` option -> a list of ISO3 codes.
 
@@ -181,7 +138,7 @@ def parse_profiles(spec: str | None, default: list[str], members: dict[str, str]
     out = []
     for code in codes:
         try:
-            out.append(validate_iso3(code, members))
+            out.append(check_iso3(code, members))
         except ParameterError as exc:
             bad.append(str(exc))
     if bad:
@@ -239,6 +196,17 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _boolean(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ParameterError(f"{name}={value!r}: expected true or false")
+
+
 def coerce(name: str, value: Any, default: Any, members: dict[str, str] | None = None) -> Any:
     """Check one value against the parameter's meaning and its default's type; return it cleaned.
 
@@ -246,32 +214,21 @@ def coerce(name: str, value: Any, default: Any, members: dict[str, str] | None =
     if name in DATE_PARAMETERS:
         return validate_as_of(value)
     if name in ISO3_PARAMETERS:
-        return validate_iso3(value, members, what=f"{name}")
+        return check_iso3(value, members, what=f"{name}")
     if name in ISO3_LIST_PARAMETERS:
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, (list, tuple)):
             raise ParameterError(f"{name}={value!r}: expected a list of ISO3 codes, e.g. CHN,IND")
-        return list(dict.fromkeys(validate_iso3(v, members, what=f"ISO3 code in {name}")
+        return list(dict.fromkeys(check_iso3(v, members, what=f"ISO3 code in {name}")
                                   for v in items if str(v).strip()))
-    if name.endswith(SHARE_SUFFIX):
-        number = value
-        if isinstance(value, str):
-            try:
-                number = float(value)
-            except ValueError:
-                number = None
-        if not _is_number(number) or not math.isfinite(number) or not 0 <= number <= 1:
-            raise ParameterError(f"{name}={value!r}: expected a number between 0 and 1")
-        return float(number)
+    from analysis.metrics import stances  # lazy: pandas
+
+    if name in stances.DEFAULTS:
+        if isinstance(default, bool):
+            value = _boolean(name, value)
+        return stances.check_threshold(name, value)
     if isinstance(default, bool):
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-        raise ParameterError(f"{name}={value!r}: expected true or false")
+        return _boolean(name, value)
     if _is_number(default):
         if _is_number(value):
             return value

@@ -18,7 +18,6 @@ from analysis.datasets.schemas import HAND_CURATED, TABLES, UN_ADMISSION
 from analysis.datasets.tableio import check_table, read_table, read_text_table, write_table
 from analysis.errors import DataValidationError, Problem
 
-VOTE_CODES = {"Y": "yes", "N": "no", "A": "abstain", "X": "absent"}
 CRIMEA_HR = re.compile(r"^Situation of human rights in .*Crimea", re.IGNORECASE)
 
 
@@ -230,7 +229,7 @@ def build_all() -> dict[str, pd.DataFrame]:
     base_res = un_resolutions()
     base_votes = pd.read_csv(_raw("undl-ga-votes", "votes.csv.gz"), dtype=str, keep_default_na=False)
     votes, res = merge_releases(pd.DataFrame({"resolution": base_votes["resolution"], "iso3": base_votes["iso3"],
-                                              "vote": base_votes["vote"].map(VOTE_CODES)}), base_res)
+                                              "vote": base_votes["vote"].map(config.UNDL_VOTE_CODES)}), base_res)
     votes, res = drop_pre_admission(votes, res, admission)
     tables = {
         "un_resolutions": res,

@@ -17,20 +17,23 @@ import pandas as pd
 from analysis import config
 from analysis.datasets.schemas import TABLES, VOTES
 
-_DATES = {
-    "countries": ["un_member_from"], "un_resolutions": ["date"], "unfriendly_states": ["listed_on"],
-    "memberships": ["joined", "left"], "leader_visits": ["start_date", "end_date"], "treaties": ["signed", "in_force"],
-}
-_DTYPES = {
-    "countries": {"population_year": "Int64", "gdp_year": "Int64", "population": "float64", "gdp_usd": "float64"},
-    "un_resolutions": {"undl_id": "int64", "session": "int64", "yes": "int64", "no": "int64", "abstain": "int64",
-                       "absent": "int64"},
-    "alignment_bsv": {"session": "int64", "year": "int64", "n_votes": "Int64", "agree_india": "float64",
-                      "agree_brazil": "float64", "agree_israel": "float64"},
-    "trade": {"year": "int64", "exports_usd": "float64", "imports_usd": "float64"},
-    "arms_transfers": {"sipri_id": "int64", "order_year": "int64", "delivery_year": "Int64",
-                       "number_delivered": "Int64", "tiv_delivered": "float64", "tiv_unit": "float64"},
-}
+
+def _read_spec(name: str) -> tuple[dict[str, str], list[str]]:
+    """Read dtypes and date columns of a table, derived from its schema (analysis.datasets.schemas):
+    a non-nullable integer column reads as int64, a nullable one as Int64, floats as float64,
+    dates are parsed, everything else is text."""
+    dtypes, dates = {}, []
+    for col, spec in TABLES[name].schema.columns.items():
+        kind = str(spec.dtype)
+        if kind.startswith("datetime64"):
+            dates.append(col)
+        elif kind.startswith("float"):
+            dtypes[col] = "float64"
+        elif kind == "Int64":
+            dtypes[col] = "Int64" if spec.nullable else "int64"
+        else:
+            dtypes[col] = "str"
+    return dtypes, dates
 
 
 def _path(name: str) -> Path:
@@ -42,14 +45,8 @@ def _load(name: str, directory: str) -> pd.DataFrame:
     path = Path(directory) / TABLES[name].filename
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: run `python -m analysis curate`")
-    dtypes = {}
-    for col, spec in TABLES[name].schema.columns.items():
-        kind = str(spec.dtype)
-        dtypes[col] = "float64" if kind.startswith("float") else ("Int64" if kind == "Int64" else "str")
-    dtypes.update(_DTYPES.get(name, {}))
-    for col in _DATES.get(name, []):
-        dtypes.pop(col, None)
-    df = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""], parse_dates=_DATES.get(name, []))
+    dtypes, dates = _read_spec(name)
+    df = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""], parse_dates=dates)
     if name == "un_votes":
         df["vote"] = pd.Categorical(df["vote"], categories=VOTES)
     if name == "trade":

@@ -25,7 +25,8 @@ from analysis.errors import DataValidationError, Problem
 RELEASE_COLUMNS = ["undl_id", "ms_code", "ms_name", "ms_vote", "date", "session", "resolution", "draft",
                    "committee_report", "meeting", "title", "agenda_title", "subjects", "vote_note", "total_yes",
                    "total_no", "total_abstentions", "total_non_voting", "total_ms", "undl_link"]
-_VOTE = {"Y": "yes", "N": "no", "A": "abstain", "X": "absent", "": "absent"}
+# a release leaves the vote of a member that did not vote blank
+_VOTE = {**config.UNDL_VOTE_CODES, "": "absent"}
 RELEASE_PREFIX = "undl-release-"
 
 

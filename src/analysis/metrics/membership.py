@@ -7,24 +7,36 @@ from analysis.datasets import asof as _asof
 from analysis.datasets import data
 
 
+def active(spells: pd.DataFrame, when) -> pd.Series:
+    """The one rule of membership on a date: a spell (``joined``, ``left``) is active on ``when``
+    (a date, or a Series of dates aligned with ``spells``) when joined <= when < left; ``left`` is
+    the effective date of withdrawal, empty while still a member."""
+    return (spells["joined"] <= when) & (spells["left"].isna() | (spells["left"] > when))
+
+
+def member_on(spells: pd.DataFrame, iso3s, dates) -> list[bool]:
+    """For each (iso3, date) pair: whether one of ``spells`` (rows of one group) was active for that
+    state on that date. Vectorised (one merge), for many pairs at once."""
+    pairs = pd.DataFrame({"iso3": list(iso3s), "date": pd.to_datetime(list(dates))})
+    pairs["pair"] = range(len(pairs))
+    j = pairs.merge(spells[["iso3", "joined", "left"]], on="iso3", how="inner")
+    hit = active(j, j["date"]).groupby(j["pair"]).any()
+    return [bool(hit.get(i, False)) for i in range(len(pairs))]
+
+
 def members_of(group: str, as_of=None) -> set[str]:
-    """States that belonged to ``group`` (ICC, NATO, EU, CSTO, SCO, BRICS, EAEU, G7) on the date:
-    joined on or before it and not yet left (``left`` is the effective date of withdrawal)."""
+    """States that belonged to ``group`` (ICC, NATO, EU, CSTO, SCO, BRICS, EAEU, G7) on the date."""
     ts = _asof.resolve(as_of)
     m = data.memberships()
-    m = m[(m["group"] == group) & (m["joined"] <= ts) & (m["left"].isna() | (m["left"] > ts))]
-    return set(m["iso3"])
-
-
-def status_on(iso3: str, group: str, date) -> bool:
-    return iso3 in members_of(group, date)
+    m = m[m["group"] == group]
+    return set(m.loc[active(m, ts), "iso3"])
 
 
 def groups_of(iso3: str, as_of=None) -> list[str]:
     ts = _asof.resolve(as_of)
     m = data.memberships()
-    m = m[(m["iso3"] == iso3) & (m["joined"] <= ts) & (m["left"].isna() | (m["left"] > ts))]
-    return sorted(m["group"])
+    m = m[m["iso3"] == iso3]
+    return sorted(m.loc[active(m, ts), "group"])
 
 
 def history(iso3: str, as_of=None) -> pd.DataFrame:
@@ -73,6 +85,5 @@ def eu_members_by_session(sessions: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for s in sessions[["session", "year"]].drop_duplicates().itertuples():
         start = pd.Timestamp(f"{s.year}-09-01")
-        ok = m[(m["joined"] <= start) & (m["left"].isna() | (m["left"] > start))]
-        rows += [(i, s.session) for i in ok["iso3"]]
+        rows += [(i, s.session) for i in m.loc[active(m, start), "iso3"]]
     return pd.DataFrame(rows, columns=["iso3", "session"])

@@ -7,17 +7,18 @@ import pandas as pd
 from analysis import config
 from analysis.datasets import asof as _asof
 from analysis.datasets import data
+from analysis.metrics import membership
 
 
-def icc_party_on(iso3: str, date, icc: pd.DataFrame | None = None) -> bool:
+def _icc_spells() -> pd.DataFrame:
+    m = data.memberships()
+    return m[m["group"] == "ICC"]
+
+
+def icc_party_on(iso3: str, date) -> bool:
     """Whether the Rome Statute was in force for ``iso3`` on ``date`` (joined on or before it and
-    not yet withdrawn). ``icc``: the ICC rows of memberships, when the caller already has them."""
-    if icc is None:
-        icc = data.memberships()
-        icc = icc[icc["group"] == "ICC"]
-    ts = pd.Timestamp(date)
-    hit = (icc["iso3"] == iso3) & (icc["joined"] <= ts) & (icc["left"].isna() | (icc["left"] > ts))
-    return bool(hit.any())
+    not yet withdrawn)."""
+    return membership.member_on(_icc_spells(), [iso3], [date])[0]
 
 
 def visits(as_of=None, since: str | None = None) -> pd.DataFrame:
@@ -31,9 +32,7 @@ def visits(as_of=None, since: str | None = None) -> pd.DataFrame:
     v = v.copy()
     names = data.countries().set_index("iso3")["name"]
     v["host"] = v["iso3"].map(names).fillna(v["iso3"])
-    icc = data.memberships()
-    icc = icc[icc["group"] == "ICC"]
-    v["icc_party"] = [icc_party_on(i, d, icc) for i, d in zip(v["iso3"], v["start_date"])]
+    v["icc_party"] = membership.member_on(_icc_spells(), v["iso3"], v["start_date"])
     v["after_warrant"] = v["start_date"] >= pd.Timestamp(config.ICC_WARRANT_DATE)
     cols = ["start_date", "end_date", "iso3", "host", "city", "purpose", "icc_party", "after_warrant", "source",
             "source_url"]
@@ -50,11 +49,3 @@ def visits_to_icc_parties(as_of=None) -> pd.DataFrame:
     obliged to arrest him."""
     v = visits_since_warrant(as_of)
     return v[v["icc_party"]].reset_index(drop=True)
-
-
-def destinations(as_of=None, since: str | None = None) -> pd.DataFrame:
-    """One row per host state: number of visits, first and last visit, ICC party at last visit."""
-    v = visits(as_of, since)
-    g = v.groupby(["iso3", "host"], as_index=False).agg(visits=("start_date", "size"), first=("start_date", "min"),
-                                                         last=("start_date", "max"), icc_party=("icc_party", "last"))
-    return g.sort_values(["visits", "last"], ascending=[False, False]).reset_index(drop=True)

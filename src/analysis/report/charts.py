@@ -1,5 +1,7 @@
-"""Charts of the report. Each function returns (Figure, tidy DataFrame it plotted), uses the house
-style (analysis.style) and draws only: the numbers come from the metric modules."""
+"""Charts of the report. Each function returns (Figure, tidy DataFrame it plotted) and uses the
+house style (:mod:`analysis.report.style`). The measures come from the metric modules; a chart only
+does the small aggregations its own layout and title need (counts per class, visits per host,
+totals named in the title), and those are in the DataFrame it returns."""
 from __future__ import annotations
 
 import matplotlib.dates as mdates
@@ -94,8 +96,13 @@ def votes_heatmap(as_of=None, iso3s=None, title: str | None = None):
 
 # ----------------------------------------------------------------------------- alignment
 def agreement_lines(as_of=None, states=FOCUS + COMPARISON, since: int = 1992, min_votes: int = 10,
-                    method: str = "identical"):
-    """Small multiples: each state's agreement with Russia per session against the EU median."""
+                    method: str = "identical", highlight=None, highlight_label: str | None = None):
+    """Small multiples: each state's agreement with Russia per session against the EU median.
+    ``highlight`` (default: the article's six among ``states``) is drawn in vermilion, the others in
+    black; ``highlight_label`` names them in the legend."""
+    highlight = [i for i in states if i in FOCUS] if highlight is None else list(highlight)
+    if highlight_label is None:
+        highlight_label = "The article's six (DW)" if set(highlight) == set(FOCUS) else "Highlighted states"
     a = alignment.agreement("RUS", as_of, method)
     a = a[(a["year"] >= since) & (a["n_votes"] >= min_votes)]
     eu_med = alignment.eu_median(a)
@@ -107,7 +114,7 @@ def agreement_lines(as_of=None, states=FOCUS + COMPARISON, since: int = 1992, mi
     for ax, iso3 in zip(axes, states):
         d = sel[sel["iso3"] == iso3]
         ax.plot(eu_med["year"], eu_med["agreement"], color=style.BLUE, lw=1.2, ls="--")
-        ax.plot(d["year"], d["agreement"], color=style.VERMILLION if iso3 in FOCUS else style.BLACK, lw=1.6)
+        ax.plot(d["year"], d["agreement"], color=style.VERMILLION if iso3 in highlight else style.BLACK, lw=1.6)
         ax.set_title(_name([iso3]).iloc[0], fontsize=9, loc="left")
         ax.set_ylim(0, 1)
         ax.grid(axis="y")
@@ -118,8 +125,8 @@ def agreement_lines(as_of=None, states=FOCUS + COMPARISON, since: int = 1992, mi
         ax.set_ylabel("Agreement with Russia")
     for ax in axes[-ncol:]:
         ax.set_xlabel("Session (start year)")
-    handles = [Line2D([], [], color=style.VERMILLION, lw=1.6, label="The article's six (DW)"),
-               Line2D([], [], color=style.BLACK, lw=1.6, label="Comparison states"),
+    handles = [Line2D([], [], color=style.VERMILLION, lw=1.6, label=highlight_label),
+               Line2D([], [], color=style.BLACK, lw=1.6, label="Other states"),
                Line2D([], [], color=style.BLUE, lw=1.2, ls="--", label="Median of EU members")]
     latest = sel[sel["session"] == sel["session"].max()]
     top = latest.sort_values("agreement", ascending=False).iloc[0]
@@ -228,8 +235,9 @@ def visits_map(as_of=None):
     n_icc = int(v["icc_party"].sum())
     title = (f"Since the ICC warrant Putin has made {len(v)} foreign visits to {v['iso3'].nunique()} states; "
              f"{n_icc} to ICC states parties")
-    style.frame(fig, title, "States visited from 17 March 2023 (number of visits on the country); ICC status on "
-                "the day of the visit", style.sources("visits", "memberships", "maps"),
+    warrant = pd.Timestamp(config.ICC_WARRANT_DATE)
+    style.frame(fig, title, f"States visited from {warrant:%-d %B %Y} (number of visits on the country); ICC status "
+                "on the day of the visit", style.sources("visits", "memberships", "maps"),
                 legend=style.legend_handles(colors, {"party": style.ICC_LABELS[True],
                                                      "not_party": style.ICC_LABELS[False]}), legend_ncol=2)
     return fig, v[["start_date", "end_date", "iso3", "host", "city", "purpose", "icc_party"]]
@@ -243,8 +251,8 @@ def visits_timeline(as_of=None):
     ax.scatter(v["start_date"], y, c=[style.ICC_COLORS[b] for b in v["icc_party"]], s=28, zorder=3)
     ax.set_yticks(y, [f"{h} ({c.split(';')[0].split('(')[0].strip()})" for h, c in zip(v["host"], v["city"])],
                   fontsize=7.5)
-    ax.axvline(pd.Timestamp("2023-03-17"), color=style.PURPLE, lw=1, ls="--")
-    ax.text(pd.Timestamp("2023-03-17"), y.max() + 0.6, " ICC arrest warrant", color=style.PURPLE, fontsize=8,
+    ax.axvline(pd.Timestamp(config.ICC_WARRANT_DATE), color=style.PURPLE, lw=1, ls="--")
+    ax.text(pd.Timestamp(config.ICC_WARRANT_DATE), y.max() + 0.6, " ICC arrest warrant", color=style.PURPLE, fontsize=8,
             va="bottom")
     ax.xaxis.set_major_locator(mdates.YearLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
@@ -307,110 +315,3 @@ def trade_partners_chart(as_of=None, base_year: int = 2021, top: int = 10):
                 style.sources("trade"), note="From 2022 Russia publishes no partner detail: the IMF estimates "
                 "those years from the partners' own records.")
     return fig, t
-
-
-# ----------------------------------------------------------------------------- profile
-def profile_votes_chart(iso3: str, as_of=None):
-    """One state's votes on every Ukraine resolution next to the world's tallies."""
-    t = votes.tallies(None, as_of)
-    m = votes.vote_matrix(None, as_of)
-    mine = m.loc[iso3] if iso3 in m.index else pd.Series(index=m.columns, dtype=object)
-    fig, ax = style.figure(0.36 * len(t) + 1.6)
-    y = np.arange(len(t))[::-1]
-    left = np.zeros(len(t))
-    for v in VOTES:
-        ax.barh(y, t[v], left=left, color=style.VOTE_COLORS[v], height=0.6, alpha=0.35, edgecolor="white")
-        left += t[v].to_numpy()
-    name = _name([iso3]).iloc[0]
-    for yi, label in zip(y, t["label"]):
-        vote = mine.get(label)
-        color = style.VOTE_COLORS.get(vote, style.NOT_MEMBER)
-        ax.scatter([-8], [yi], s=70, color=color, edgecolor="#333333", linewidth=0.5, clip_on=False)
-        ax.text(-14, yi, style.VOTE_LABELS.get(vote, "not a member"), ha="right", va="center", fontsize=8)
-    ax.set_yticks(y, t["label"])
-    ax.tick_params(axis="y", pad=110)
-    ax.set_xlim(0, t["members"].max())
-    ax.set_xlabel("UN member states (world tally, pale)")
-    counts = mine.dropna().value_counts()
-    words = {"yes": "yes", "no": "no", "abstain": "abstained", "absent": "was absent"}
-    if len(counts) == 1:
-        v = counts.index[0]
-        title = (f"{name} voted {v} on all {counts.iloc[0]} Ukraine resolutions" if v in ("yes", "no") else
-                 f"{name} {words[v]} on all {counts.iloc[0]} Ukraine resolutions")
-    elif len(counts) == 0:
-        title = f"{name} was not a UN member at any of the Ukraine votes"
-    else:
-        title = (f"{name} on the {int(counts.sum())} Ukraine resolutions: "
-                 + ", ".join(f"{v} {counts[v]}" for v in VOTES if v in counts))
-    style.frame(fig, title, f"{name}'s vote (dot) on each General Assembly resolution on Ukraine, with the world's "
-                "tally behind it", style.sources("un_votes"),
-                legend=style.legend_handles(style.VOTE_COLORS, style.VOTE_LABELS))
-    tidy = t[["resolution", "label", "date"]].assign(iso3=iso3, vote=[mine.get(lbl) for lbl in t["label"]])
-    return fig, tidy
-
-
-def profile_agreement_chart(iso3: str, as_of=None, since: int = 1992, min_votes: int = 10):
-    """One state's agreement with Russia per session against the median of its UN sub-region."""
-    a = alignment.agreement("RUS", as_of)
-    a = a[(a["year"] >= since) & (a["n_votes"] >= min_votes)]
-    c = data.countries().set_index("iso3")
-    sub = c.at[iso3, "un_subregion"]
-    peers = c.index[(c["un_subregion"] == sub) & (c.index != iso3) & (c.index != "RUS")]
-    med = alignment.region_median(a, peers)
-    mine = a[a["iso3"] == iso3]
-    eu = alignment.eu_median(a)
-    fig, ax = style.figure(3.6)
-    ax.plot(med["year"], med["agreement"], color=style.GREY, lw=1.3, ls="--", label=f"Median of {sub}")
-    ax.plot(eu["year"], eu["agreement"], color=style.BLUE, lw=1.2, ls=":", label="Median of EU members")
-    ax.plot(mine["year"], mine["agreement"], color=style.VERMILLION, lw=2, label=c.at[iso3, "name"])
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("Agreement with Russia")
-    ax.set_xlabel("Session (start year)")
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x:.0%}"))
-    ax.grid(axis="y")
-    ax.legend(loc="lower left")
-    name = c.at[iso3, "name"]
-    if mine.empty:
-        title = f"{name}: no recorded votes to compare with Russia"
-    else:
-        last = mine.iloc[-1]
-        title = (f"{name} voted with Russia on {last.agreement:.0%} of GA votes in session {int(last.session)} "
-                 f"({med['agreement'].iloc[-1]:.0%} for the median of {sub})")
-    style.frame(fig, title, "Share of recorded General Assembly votes cast the same way as Russia, per session "
-                "(absences excluded)", style.sources("alignment"))
-    tidy = pd.concat([mine.assign(series=name), med.assign(series=f"median {sub}"),
-                      eu.assign(series="EU median")], ignore_index=True)
-    return fig, tidy
-
-
-def profile_arms_chart(iso3: str, as_of=None):
-    """Arms deliveries between Russia and one state per year (SIPRI TIV)."""
-    e = economy.arms_exports(as_of)
-    e = e[e["recipient_iso3"] == iso3].groupby("year", as_index=False)["tiv"].sum().assign(direction="from Russia")
-    i = economy.arms_imports(as_of)
-    i = i[i["supplier_iso3"] == iso3].groupby("year", as_index=False)["tiv"].sum().assign(direction="to Russia")
-    d = pd.concat([e, i], ignore_index=True)
-    name = _name([iso3]).iloc[0]
-    fig, ax = style.figure(3.0)
-    if d.empty:
-        ax.text(0.5, 0.5, "No deliveries in the SIPRI register (2000–2023)", ha="center", va="center",
-                transform=ax.transAxes)
-        ax.set_axis_off()
-        title = f"SIPRI records no arms deliveries between Russia and {name} since 2000"
-    else:
-        years = range(int(d["year"].min()), int(d["year"].max()) + 1)
-        for direction, color, off in (("from Russia", style.VERMILLION, -0.2), ("to Russia", style.BLACK, 0.2)):
-            dd = d[d["direction"] == direction].set_index("year")["tiv"].reindex(years, fill_value=0)
-            if dd.sum() > 0:
-                ax.bar(np.array(list(years)) + off, dd.to_numpy(), width=0.4, color=color,
-                       label=f"Deliveries {direction}")
-        ax.set_xlabel("Delivery year")
-        ax.set_ylabel("SIPRI TIV (millions)")
-        ax.legend(loc="upper right")
-        ax.grid(axis="y")
-        tot = d.groupby("direction")["tiv"].sum()
-        title = (f"Russia delivered arms worth {tot.get('from Russia', 0):,.0f} million TIV to {name} "
-                 f"{int(d['year'].min())}–{int(d['year'].max())}")
-    style.frame(fig, title, "Major conventional arms deliveries per year (SIPRI trend-indicator values)",
-                style.sources("sipri"))
-    return fig, d.assign(iso3=iso3)

@@ -1,12 +1,19 @@
-"""Showing results in a notebook: figures with a link to the CSV behind them, readable tables,
-and Markdown built from computed values. Notebooks call these; nothing here computes a metric."""
+"""Showing results: a :class:`Section` is what every report section function returns -- its text,
+tables and figures, in order. It displays itself in Jupyter (figures with a link to the CSV behind
+them, readable tables, Markdown built from computed values), exposes its data as tidy DataFrames
+(``.data``, ``.tables``) and its figure (``.figure``, still open, restylable with
+:meth:`Section.restyle`). Nothing here computes a metric.
+
+The CSV behind each figure and table is written when the section is built, into the folder set
+by :func:`configure` (the build sets it; in JupyterLab it is empty and nothing is written).
+"""
 from __future__ import annotations
 
 import html
+import io
 import re
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 _STATE = {"output_data_dir": "", "link_dir": ""}
@@ -16,16 +23,6 @@ def configure(output_data_dir: str = "", link_dir: str = "") -> None:
     """Where figure CSVs are written (empty: not written) and the folder name the report links to."""
     _STATE["output_data_dir"] = output_data_dir or ""
     _STATE["link_dir"] = link_dir or ""
-
-
-def _display(obj) -> None:
-    from IPython.display import display
-    display(obj)
-
-
-def md(text: str) -> None:
-    from IPython.display import Markdown
-    _display(Markdown(text))
 
 
 def slugify(text: str) -> str:
@@ -43,30 +40,16 @@ def save_data(df: pd.DataFrame, slug: str) -> str | None:
     return f"{_STATE['link_dir']}/{slug}.csv" if _STATE["link_dir"] else path.name
 
 
-def figure(result, slug: str) -> pd.DataFrame:
-    """Show a chart function's (Figure, DataFrame), write the DataFrame next to the report and
-    link it under the figure. Returns the DataFrame."""
-    fig, df = result
-    import io
-
-    from IPython.display import HTML, Image
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
-    # rendered here (not by the inline backend) so the image is the same in every kernel, with the
-    # figure's finding as alternative text for screen readers
-    _display(Image(data=buf.getvalue(), format="png", metadata={"alt": getattr(fig, "_title", slug)}))
-    link = save_data(df, slug)
-    if link:
-        _display(HTML(f'<p class="figure-data">Data behind this figure: <a href="{html.escape(link)}">'
-                      f'{html.escape(slug)}.csv</a></p>'))
-    return df
+def _link(url) -> str:
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        return "" if url is None or (not isinstance(url, str) and pd.isna(url)) else html.escape(str(url))
+    site = re.sub(r"^https?://(www\.)?", "", url).split("/")[0]
+    return f'<a href="{html.escape(url, quote=True)}">{html.escape(site)}</a>'
 
 
-def table(df: pd.DataFrame, caption: str | None = None, formats: dict | None = None, slug: str | None = None,
-          max_rows: int = 60) -> None:
-    """A compact HTML table (no index), with optional caption and per-column formats."""
-    from IPython.display import HTML
+def table_html(df: pd.DataFrame, caption: str | None = None, formats: dict | None = None,
+               max_rows: int = 60, link: str | None = None, slug: str | None = None) -> str:
+    """A compact HTML table (no index), every cell escaped, URL columns as short links."""
     shown = df.head(max_rows).copy()
     for col, fmt in (formats or {}).items():
         if col in shown:
@@ -74,7 +57,6 @@ def table(df: pd.DataFrame, caption: str | None = None, formats: dict | None = N
     for col in shown.columns:
         if pd.api.types.is_datetime64_any_dtype(shown[col]):
             shown[col] = shown[col].dt.strftime("%Y-%m-%d").fillna("")
-    # escape every cell here; URL columns become short links (the site's name) instead of long text
     for col in shown.columns:
         if str(col).endswith("url"):
             shown[col] = shown[col].map(_link)
@@ -87,18 +69,121 @@ def table(df: pd.DataFrame, caption: str | None = None, formats: dict | None = N
     body = shown.to_html(index=False, escape=False, na_rep="", classes=classes, border=0, justify="left")
     if caption:  # a <caption> stays with its table when the PDF breaks pages
         body = body.replace(">\n  <thead>", f">\n  <caption>{html.escape(caption)}</caption>\n  <thead>", 1)
-    more = (f"<p class='table-note'>First {max_rows} of {len(df)} rows.</p>" if len(df) > max_rows else "")
-    link = save_data(df, slug) if slug else None
+    more = f"<p class='table-note'>First {max_rows} of {len(df)} rows.</p>" if len(df) > max_rows else ""
     dl = f"<p class='figure-data'>Data: <a href='{html.escape(link)}'>{html.escape(slug)}.csv</a></p>" if link else ""
-    _display(HTML(body + more + dl))
+    return body + more + dl
 
 
-def _link(url) -> str:
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        return "" if url is None or (not isinstance(url, str) and pd.isna(url)) else html.escape(str(url))
-    site = re.sub(r"^https?://(www\.)?", "", url).split("/")[0]
-    return f'<a href="{html.escape(url, quote=True)}">{html.escape(site)}</a>'
+def figure_png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=fig.dpi, bbox_inches="tight", metadata={"Software": None})
+    return buf.getvalue()
 
 
-def bullets(lines: list[str]) -> None:
-    md("\n".join(f"- {line}" for line in lines))
+class Section:
+    """The result of a report section: blocks of text, tables and figures, in display order.
+
+    - ``section.data``: the section's main tidy DataFrame (the first figure's or table's data);
+      ``section.tables``: every DataFrame by its name (the CSV name without ``.csv``).
+    - ``section.figure``: the first figure, still open (``section.figures`` for all).
+    - ``section.text``: the Markdown of the section.
+    - Displayed by Jupyter as the last expression of a cell; after display the figure is
+      detached from pyplot (so the inline backend does not show it twice) but stays usable.
+    """
+
+    def __init__(self) -> None:
+        self.blocks: list[tuple] = []
+        self.tables: dict[str, pd.DataFrame] = {}
+        self.figures: list = []
+        self._data: pd.DataFrame | None = None
+
+    # ------------------------------------------------------------------ building
+    def md(self, text: str) -> Section:
+        self.blocks.append(("md", text))
+        return self
+
+    def bullets(self, lines: list[str]) -> Section:
+        return self.md("\n".join(f"- {line}" for line in lines)) if lines else self
+
+    def table(self, df: pd.DataFrame, caption: str | None = None, formats: dict | None = None,
+              slug: str | None = None, max_rows: int = 60) -> Section:
+        link = None
+        if slug:
+            link = save_data(df, slug)
+            self._remember(slug, df)
+        self.blocks.append(("table", df, caption, formats, max_rows, link, slug))
+        return self
+
+    def chart(self, result, slug: str) -> Section:
+        """Add a chart function's (Figure, DataFrame) and write the DataFrame as ``<slug>.csv``."""
+        fig, df = result
+        link = save_data(df, slug)
+        self._remember(slug, df)
+        self.figures.append(fig)
+        self.blocks.append(("figure", fig, slug, link))
+        return self
+
+    def save(self, df: pd.DataFrame, slug: str) -> Section:
+        """Data that is published as CSV without being shown."""
+        save_data(df, slug)
+        self._remember(slug, df)
+        return self
+
+    def _remember(self, slug: str, df: pd.DataFrame) -> None:
+        self.tables[slug] = df
+        if self._data is None:
+            self._data = df
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def data(self) -> pd.DataFrame:
+        return self._data if self._data is not None else pd.DataFrame()
+
+    @property
+    def figure(self):
+        return self.figures[0] if self.figures else None
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(b[1] for b in self.blocks if b[0] == "md")
+
+    def restyle(self, title: str | None = None, subtitle: str | None = None,
+                legend_labels: dict[str, str] | None = None, index: int = 0) -> Section:
+        """Change a figure's title, subtitle or legend labels (old label -> new label)."""
+        from analysis.report import style
+
+        style.restyle(self.figures[index], title=title, subtitle=subtitle, legend_labels=legend_labels)
+        return self
+
+    def __repr__(self) -> str:
+        kinds = [b[0] for b in self.blocks]
+        return (f"<Section: {kinds.count('md')} text, {kinds.count('table')} table(s), "
+                f"{kinds.count('figure')} figure(s); data: {', '.join(self.tables) or 'none'}>")
+
+    # ------------------------------------------------------------------ display
+    def _ipython_display_(self) -> None:
+        from IPython.display import HTML, Image, Markdown, display
+
+        for block in self.blocks:
+            if block[0] == "md":
+                display(Markdown(block[1]))
+            elif block[0] == "table":
+                _, df, caption, formats, max_rows, link, slug = block
+                display(HTML(table_html(df, caption, formats, max_rows, link, slug)))
+            else:
+                _, fig, slug, link = block
+                # rendered here (not by the inline backend) so the image is the same in every kernel,
+                # with the figure's finding as alternative text for screen readers
+                display(Image(data=figure_png(fig), format="png", metadata={"alt": getattr(fig, "_title", slug)}))
+                if link:
+                    display(HTML(f'<p class="figure-data">Data behind this figure: <a href="{html.escape(link)}">'
+                                 f'{html.escape(slug)}.csv</a></p>'))
+                _detach(fig)
+
+
+def _detach(fig) -> None:
+    """Remove a figure from pyplot's registry (the object stays usable)."""
+    import matplotlib.pyplot as plt
+
+    if plt.fignum_exists(fig.number):
+        plt.close(fig)

@@ -4,29 +4,16 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.datasets import asof as _asof
-from analysis.datasets import data
-from analysis.errors import ParameterError
+from analysis.datasets import data, members
 from analysis.metrics import alignment, economy, membership, travel, votes
 from analysis.metrics import stances as _stance
-
-
-def check_iso3(iso3: str) -> str:
-    iso3 = str(iso3).upper().strip()
-    codes = set(data.countries()["iso3"])
-    if iso3 not in codes:
-        import difflib
-        names = data.countries().set_index("iso3")["name"]
-        close = difflib.get_close_matches(iso3, sorted(codes), n=3, cutoff=0.3)
-        raise ParameterError(f"iso3={iso3!r} is not a UN member state code; closest: "
-                             + ", ".join(f"{c} ({names[c]})" for c in close))
-    return iso3
 
 
 def facts(iso3: str, as_of=None, **thresholds) -> dict:
     """Name, region, stance and reason, vote counts, latest agreement with Russia, groups,
     defence treaties, visits by Putin since the invasion, arms from Russia since 2014, and share of
     Russia's trade in the last full year. (Memoised: treat the returned tables as read-only.)"""
-    return _facts(check_iso3(iso3), _asof.resolve(as_of), tuple(sorted(thresholds.items())))
+    return _facts(members.check_iso3(iso3), _asof.resolve(as_of), tuple(sorted(thresholds.items())))
 
 
 @data.memo

@@ -10,12 +10,12 @@ import pandas as pd
 
 from analysis import config
 from analysis.datasets import asof as _asof
-from analysis.datasets import data
-from analysis.metrics import alignment, claims, economy, membership, travel, votes
+from analysis.datasets import data, members
+from analysis.metrics import alignment, claims, economy, travel, votes
 from analysis.metrics import blocs as _blocs
 from analysis.metrics import stances as _stance
-from analysis.report import display as present
-from analysis.report import profile, sources
+from analysis.report import charts, findings, profile, sources
+from analysis.report.display import Section
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ def context(as_of=None, focus=None, **thresholds) -> Context:
     ts = _asof.resolve(as_of)
     if isinstance(focus, str):
         focus = [f for f in focus.replace(" ", "").split(",") if f]
-    focus = [profile.check_iso3(i) for i in (focus or [])]
+    focus = [members.check_iso3(i) for i in (config.FOCUS if focus is None else focus)]
     t = _stance.check_thresholds(thresholds)
     return Context(ts, focus, {k: v for k, v in t.items()})
 
@@ -39,32 +39,37 @@ def _d(ts) -> str:
     return f"{pd.Timestamp(ts):%-d %B %Y}"
 
 
-def header(ctx: Context) -> None:
+def header(ctx: Context) -> Section:
+    sec = Section()
     res = data.resolutions()
     last_vote = res.loc[res["date"] <= ctx.as_of, "date"].max()
-    present.md(f"# Russia's international isolation\n\n"
-               f"**Data as of {_d(ctx.as_of)}.** Latest recorded General Assembly vote in the data: "
-               f"{_d(last_vote)}. Report built {_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M} UTC.\n\n"
-               "Who still stands with Russia, who condemns it, and how that has changed since 2014 — measured from "
-               "UN General Assembly roll calls, Russia's treaties and the unfriendly-states list, the ICC and "
-               "Vladimir Putin's travel, arms transfers and trade. Every number below is computed from the sourced "
-               "tables listed at the end.")
+    sec.md(f"# Russia's international isolation\n\n"
+           f"**Data as of {_d(ctx.as_of)}.** Latest recorded General Assembly vote in the data: "
+           f"{_d(last_vote)}. Report built {_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M} UTC.\n\n"
+           "Who still stands with Russia, who condemns it, and how that has changed since 2014 — measured from "
+           "UN General Assembly roll calls, Russia's treaties and the unfriendly-states list, the ICC and "
+           "Vladimir Putin's travel, arms transfers and trade. Every number below is computed from the sourced "
+           "tables listed at the end.")
+    return sec
 
 
-def votes_intro(ctx: Context) -> None:
+def votes_intro(ctx: Context) -> Section:
+    sec = Section()
     t = votes.tallies(None, ctx.as_of)
     es = [lbl for lbl in t["label"] if lbl.startswith("ES-11/")]
     other = [f"{lbl} ({d:%Y})" for lbl, d in zip(t["label"], t["date"]) if not lbl.startswith("ES-11/")]
     span = f"{es[0]} to {es[-1]}" if len(es) > 1 else (es[0] if es else "")
-    present.md(f"{len(t)} General Assembly resolutions on Russia's war against Ukraine went to a recorded vote by "
-               f"{_d(ctx.as_of)}: " + ", ".join(other) + (f", and {len(es)} of the eleventh emergency special "
-               f"session ({span})" if es else "") + ". *Absent* counts states that did not vote, which is itself "
-               "a stance.")
+    sec.md(f"{len(t)} General Assembly resolutions on Russia's war against Ukraine went to a recorded vote by "
+           f"{_d(ctx.as_of)}: " + ", ".join(other) + (f", and {len(es)} of the eleventh emergency special "
+           f"session ({span})" if es else "") + ". *Absent* counts states that did not vote, which is itself "
+           "a stance.")
+    return sec
 
 
-def switches(ctx: Context, first: str = "A/RES/ES-11/1", second: str = "A/RES/ES-11/7") -> None:
+def switches(ctx: Context, first: str = "A/RES/ES-11/1", second: str = "A/RES/ES-11/7") -> Section:
     """Who moved between two votes (default ES-11/1, March 2022, and ES-11/7, February 2025: the
     first and the latest demand on Russia of the emergency session; before ES-11/7 the latest vote)."""
+    sec = Section()
     t = votes.tallies(None, ctx.as_of)
     known = list(t["resolution"])
     if first not in known:
@@ -72,19 +77,19 @@ def switches(ctx: Context, first: str = "A/RES/ES-11/1", second: str = "A/RES/ES
     if second not in known:
         second = known[-1]
     if first == second:
-        present.md("Only one resolution has been voted on by this date.")
-        return
+        sec.md("Only one resolution has been voted on by this date.")
+        return sec
     a, b = config.short_symbol(first), config.short_symbol(second)
     table = votes.switch_table(first, second, ctx.as_of)
     sw = votes.vote_switches(first, second, ctx.as_of)
     names = data.countries().set_index("iso3")["name"]
-    present.md(f"Votes on {a} ({_d(t.set_index('resolution').at[first, 'date'])}) against {b} "
-               f"({_d(t.set_index('resolution').at[second, 'date'])}).")
+    sec.md(f"Votes on {a} ({_d(t.set_index('resolution').at[first, 'date'])}) against {b} "
+           f"({_d(t.set_index('resolution').at[second, 'date'])}).")
     tt = table.copy()
     tt.index = [f"{v} on {a}" for v in tt.index]
     tt.columns = [f"{v} on {b}" for v in tt.columns]
-    present.table(tt.reset_index(names="vote"), caption=f"Number of states by vote on {a} and on {b}",
-                  slug="vote-switch-table")
+    sec.table(tt.reset_index(names="vote"), caption=f"Number of states by vote on {a} and on {b}",
+              slug="vote-switch-table")
     labels = {"left yes": f"Voted yes on {a} but not on {b}", "joined yes": f"Voted yes on {b} but not on {a}",
               "to no": f"Moved to no on {b}", "from no": f"Moved away from no on {b}",
               "other change": "Other changes (between abstain and absent)"}
@@ -95,41 +100,47 @@ def switches(ctx: Context, first: str = "A/RES/ES-11/1", second: str = "A/RES/ES
             lines.append(f"**{label}** ({len(g)}): " + ", ".join(
                 f"{names.get(i, i)} ({x}\u2192{y})" if move in ("left yes", "to no", "from no") else names.get(i, i)
                 for i, x, y in zip(g["iso3"], g["first"], g["second"])))
-    present.bullets(lines)
-    present.save_data(sw.assign(name=sw["iso3"].map(names)), "vote-switches")
+    sec.bullets(lines)
+    sec.save(sw.assign(name=sw["iso3"].map(names)), "vote-switches")
+    return sec
 
 
-def absences(ctx: Context) -> None:
+def absences(ctx: Context) -> Section:
+    sec = Section()
     a = votes.absence_rate(None, ctx.as_of)
     names = data.countries().set_index("iso3")["name"]
     a = a[a["absent"] > 0].assign(name=lambda d: d["iso3"].map(names))
     top = a[a["absence_rate"] >= 0.5]
-    present.md(f"{len(a)} states missed at least one Ukraine vote; {len(top)} missed half or more of those they could "
-               "cast. Repeated absence is how several of Russia's partners avoid taking sides.")
-    present.table(top[["iso3", "name", "eligible", "absent", "absence_rate"]], formats={"absence_rate": "{:.0%}"},
-                  caption="States absent from at least half of the Ukraine votes", slug="absences")
+    sec.md(f"{len(a)} states missed at least one Ukraine vote; {len(top)} missed half or more of those they could "
+           "cast. Repeated absence is how several of Russia's partners avoid taking sides.")
+    sec.table(top[["iso3", "name", "eligible", "absent", "absence_rate"]], formats={"absence_rate": "{:.0%}"},
+              caption="States absent from at least half of the Ukraine votes", slug="absences")
+    return sec
 
 
-def bsv_check(ctx: Context) -> None:
+def bsv_check(ctx: Context) -> Section:
+    sec = Section()
     _, r, mad = alignment.compare_with_bsv(as_of=ctx.as_of)
-    present.md(f"*Check against the published measure:* for sessions 70–78 this identical-vote share correlates "
-               f"r = {r:.3f} with Bailey–Strezhnev–Voeten's RUSSAgree (median absolute difference {mad:.3f}); "
-               "their file also counts amendment and paragraph votes, which the UN Digital Library records here do not.")
+    sec.md(f"*Check against the published measure:* for sessions 70–78 this identical-vote share correlates "
+           f"r = {r:.3f} with Bailey–Strezhnev–Voeten's RUSSAgree (median absolute difference {mad:.3f}); "
+           "their file also counts amendment and paragraph votes, which the UN Digital Library records here do not.")
+    return sec
 
 
-def stance_tables(ctx: Context) -> None:
+def stance_tables(ctx: Context) -> Section:
+    sec = Section()
     s = _stance.stance(ctx.as_of, **ctx.thresholds)
     names = data.countries().set_index("iso3")["name"]
     sh = _stance.shares(ctx.as_of, stances=s)
-    present.md(f"Denominators: {int(sh['n_members'].iloc[0])} UN members; population for "
-               f"{int(sh['n_with_population'].iloc[0])}, GDP for {int(sh['n_with_gdp'].iloc[0])} (World Bank, latest "
-               "available year per country).")
-    present.table(sh[["label", "states", "population_share", "gdp_share"]],
-                  formats={"population_share": "{:.1%}", "gdp_share": "{:.1%}"}, caption="Shares per stance class",
-                  slug="stance-shares")
+    sec.md(f"Denominators: {int(sh['n_members'].iloc[0])} UN members; population for "
+           f"{int(sh['n_with_population'].iloc[0])}, GDP for {int(sh['n_with_gdp'].iloc[0])} (World Bank, latest "
+           "available year per country).")
+    sec.table(sh[["label", "states", "population_share", "gdp_share"]],
+              formats={"population_share": "{:.1%}", "gdp_share": "{:.1%}"}, caption="Shares per stance class",
+              slug="stance-shares")
     sel = s[s["stance"].astype(str).isin(["allied", "russia_leaning"])].assign(name=lambda d: d["iso3"].map(names))
-    present.table(sel[["iso3", "name", "stance", "reason"]], caption="States classed allied or Russia-leaning, and why",
-                  slug="stance-with-russia")
+    sec.table(sel[["iso3", "name", "stance", "reason"]], caption="States classed allied or Russia-leaning, and why",
+              slug="stance-with-russia")
     sens = _stance.sensitivity(ctx.as_of, **ctx.thresholds)
     sens = sens[sens["stance"].astype(str).isin(["allied", "russia_leaning", "condemning"])]
     wide = sens.pivot_table(index=["threshold", "value"], columns="stance", values="population_share",
@@ -138,55 +149,64 @@ def stance_tables(ctx: Context) -> None:
     for c in ("allied", "russia_leaning", "condemning"):
         if c in wide:
             wide[c] = [f"{p:.1%} ({int(n)})" for p, n in zip(wide[c], states[c].to_numpy())]
-    present.md("**Sensitivity.** Population share (and number of states) of three classes when one threshold moves "
-               "and the others keep their values; the defaults are marked in Methods.")
-    present.table(wide, slug="stance-sensitivity", max_rows=40)
-    present.save_data(s.assign(name=s["iso3"].map(names)), "stance-all-members")
+    sec.md("**Sensitivity.** Population share (and number of states) of three classes when one threshold moves "
+           "and the others keep their values; the defaults are marked in Methods.")
+    sec.table(wide, slug="stance-sensitivity", max_rows=40)
+    sec.save(s.assign(name=s["iso3"].map(names)), "stance-all-members")
+    return sec
 
 
-def blocs(ctx: Context) -> None:
+def blocs(ctx: Context) -> Section:
+    sec = Section()
     summ = _blocs.summary(ctx.as_of)
-    present.md("Members clustered by how often their votes on the Ukraine set differ (average linkage, five clusters; "
-               "absence counts as a vote of its own). Cluster 1 is the one with the most 'no' votes.")
-    present.table(summ, formats={"mean_share_yes": "{:.0%}", "mean_share_no": "{:.0%}"}, slug="voting-blocs")
+    sec.md("Members clustered by how often their votes on the Ukraine set differ (average linkage, five clusters; "
+           "absence counts as a vote of its own). Cluster 1 is the one with the most 'no' votes.")
+    sec.table(summ, formats={"mean_share_yes": "{:.0%}", "mean_share_no": "{:.0%}"}, slug="voting-blocs")
+    return sec
 
 
-def dossiers(ctx: Context) -> None:
-    present.table(profile.summary_table(ctx.focus, ctx.as_of, **ctx.thresholds),
-                  caption="The article's states side by side", slug="dossiers-summary")
+def dossiers(ctx: Context) -> Section:
+    sec = Section()
+    sec.table(profile.summary_table(ctx.focus, ctx.as_of, **ctx.thresholds),
+              caption="The article's states side by side", slug="dossiers-summary")
     for iso3 in ctx.focus:
-        present.md(profile.dossier_text(iso3, ctx.as_of, **ctx.thresholds))
+        sec.md(profile.dossier_text(iso3, ctx.as_of, **ctx.thresholds))
+    return sec
 
 
-def claims_section(ctx: Context) -> None:
+def claims_section(ctx: Context) -> Section:
     """Verdicts on the article's date and on the report's date; when the report looks back to a
     date before the latest data, the latest data are the second column, so the section still says
     which verdicts have changed since."""
+    sec = Section()
     latest = data.latest_date()
     second = ctx.as_of if ctx.as_of > pd.Timestamp(claims.ARTICLE_DATE) else latest
     c = claims.compare(claims.ARTICLE_DATE, second)
     later = " (the latest data, after this report's date)" if second != ctx.as_of else ""
-    present.md(f"Source: {claims.ARTICLE}. Each claim is checked with the data as known on the article's date "
-               f"({claims.ARTICLE_DATE}) and as of {second.date()}{later}.")
+    sec.md(f"Source: {claims.ARTICLE}. Each claim is checked with the data as known on the article's date "
+           f"({claims.ARTICLE_DATE}) and as of {second.date()}{later}.")
     shown = c[["claim", "verdict_then", "verdict_now", "changed", "explanation_now"]].rename(columns={
         "verdict_then": f"verdict {c['then'].iloc[0]}", "verdict_now": f"verdict {c['now'].iloc[0]}",
         "explanation_now": f"evidence ({c['now'].iloc[0]})"})
     shown["changed"] = shown["changed"].map({True: "changed", False: ""})
-    present.table(shown, slug="claims-checked")
+    sec.table(shown, slug="claims-checked")
     changed = c[c["changed"]]
     if len(changed):
-        present.bullets([f"**{r.claim_id}** changed from *{r.verdict_then}* to *{r.verdict_now}*. Then: "
-                         f"{r.explanation_then} Now: {r.explanation_now}" for r in changed.itertuples()])
+        sec.bullets([f"**{r.claim_id}** changed from *{r.verdict_then}* to *{r.verdict_now}*. Then: "
+                     f"{r.explanation_then} Now: {r.explanation_now}" for r in changed.itertuples()])
     else:
-        present.md("No verdict has changed since the article.")
+        sec.md("No verdict has changed since the article.")
+    return sec
 
 
-def icc_visits(ctx: Context) -> None:
+def icc_visits(ctx: Context) -> Section:
+    sec = Section()
     v = travel.visits_to_icc_parties(ctx.as_of)
-    present.md(travel_summary(ctx))
+    sec.md(travel_summary(ctx))
     if len(v):
-        present.table(v[["start_date", "host", "city", "purpose", "source_url"]],
-                      caption="Visits to ICC states parties after the warrant", slug="visits-icc-parties")
+        sec.table(v[["start_date", "host", "city", "purpose", "source_url"]],
+                  caption="Visits to ICC states parties after the warrant", slug="visits-icc-parties")
+    return sec
 
 
 def travel_summary(ctx: Context) -> str:
@@ -197,18 +217,21 @@ def travel_summary(ctx: Context) -> str:
             "the memberships table, not typed).")
 
 
-def arms_imports(ctx: Context) -> None:
+def arms_imports(ctx: Context) -> Section:
+    sec = Section()
     imp = economy.arms_imports(ctx.as_of)
     imp = imp[imp["year"] >= 2022]
-    present.md("Deliveries **to** Russia since 2022 that the SIPRI register records (major conventional arms only; "
-               "ammunition and most components are outside its scope):")
-    present.table(imp[["supplier", "year", "designation", "description", "number_delivered", "tiv"]],
-                  formats={"tiv": "{:,.1f}"}, slug="arms-imports-since-2022")
+    sec.md("Deliveries **to** Russia since 2022 that the SIPRI register records (major conventional arms only; "
+           "ammunition and most components are outside its scope):")
+    sec.table(imp[["supplier", "year", "designation", "description", "number_delivered", "tiv"]],
+              formats={"tiv": "{:,.1f}"}, slug="arms-imports-since-2022")
+    return sec
 
 
-def methods(ctx: Context) -> None:
+def methods(ctx: Context) -> Section:
+    sec = Section()
     t = ctx.thresholds
-    present.md(f"""**Stance classes** (as of the report date; rules applied in this order; thresholds are parameters of
+    sec.md(f"""**Stance classes** (as of the report date; rules applied in this order; thresholds are parameters of
 the notebook and of `python -m analysis build -p NAME=VALUE`):
 
 1. *Allied with Russia*: voted no on at least {t['allied_no_share']:.0%} of the Ukraine resolutions it could vote on,
@@ -234,54 +257,59 @@ trade and arms data up to the year before it. Population and GDP are the latest 
 
 **Not covered**: the EIU Democracy Index comparison needs a sourced EIU table, which the project does not have yet; the
 resolution ES-11/9 (3 December 2025) is not in the voting records at hand.""")
+    return sec
 
 
-def sources_section(ctx: Context) -> None:
+def sources_section(ctx: Context) -> Section:
+    sec = Section()
     raw = sources.raw_sources()
-    present.save_data(raw, "sources-raw")
-    present.md("**Raw snapshots** (`data/raw/<source>/`, each file's sha256 in its PROVENANCE.json):\n\n" + "\n".join(
-        f"- **{r.title}** — {r.publisher}. Version: {r.version}. Licence: {r.licence}. Retrieved {r.retrieved}; "
-        f"files: {r.files}." for r in raw.itertuples()))
-    present.table(sources.hand_curated(), caption="Hand-curated tables (data/manual): every row cites its source",
-                  slug="sources-hand-curated")
-    present.bullets(sources.ATTRIBUTION)
+    sec.save(raw, "sources-raw")
+    sec.md("**Raw snapshots** (`data/raw/<source>/`, each file's sha256 in its PROVENANCE.json):\n\n" + "\n".join(
+    f"- **{r.title}** — {r.publisher}. Version: {r.version}. Licence: {r.licence}. Retrieved {r.retrieved}; "
+    f"files: {r.files}." for r in raw.itertuples()))
+    sec.table(sources.hand_curated(), caption="Hand-curated tables (data/manual): every row cites its source",
+              slug="sources-hand-curated")
+    sec.bullets(sources.ATTRIBUTION)
+    return sec
 
 
-# ----------------------------------------------------------------------------- country profile
-def profile_header(ctx: Context) -> None:
-    f = profile.facts(ctx.focus[0], ctx.as_of)
-    present.md(f"# {f['name']} and Russia\n\n**Country profile, data as of {_d(ctx.as_of)}.** {f['region']}; UN member "
-               f"since {f['un_member_from']}; population {f['population']:,.0f} ({f['population_year']}).\n\n"
-               f"Stance: **{_stance.LABELS.get(f['stance'], f['stance'])}** — {f['reason']}.")
+# ----------------------------------------------------------------------------- figures
+def tallies(ctx: Context) -> Section:
+    return Section().chart(charts.tallies_chart(ctx.as_of), "ukraine-vote-tallies")
 
 
-def profile_facts(ctx: Context) -> None:
-    iso3 = ctx.focus[0]
-    f = profile.facts(iso3, ctx.as_of)
-    lines = [f"On Russia's unfriendly-states list: {'yes' if f['on_unfriendly_list'] else 'no'}.",
-             "Member of: " + (", ".join(f["groups"]) or "none of ICC, NATO, EU, CSTO, SCO, BRICS, EAEU, G7") + "."]
-    if f["trade_share"] is not None:
-        lines.append(f"Share of Russia's goods trade in {f['trade_year']}: {f['trade_share']:.1%}.")
-    present.bullets(lines)
-    hist = membership.history(iso3, ctx.as_of)
-    if len(hist):
-        present.table(hist, caption="Memberships", slug="memberships")
-    tr = f["treaties"]
-    if len(tr):
-        present.table(tr[["title", "kind", "signed", "in_force", "mutual_assistance_article", "source_url"]],
-                      caption="Treaties with Russia", slug="treaties")
-    else:
-        present.md("No bilateral defence or strategic-partnership treaty with Russia in the treaties table.")
+def never_yes(ctx: Context) -> Section:
+    return Section().chart(charts.votes_heatmap(ctx.as_of), "never-voted-yes")
 
 
-def profile_visits(ctx: Context) -> None:
-    v = travel.visits(ctx.as_of)
-    v = v[v["iso3"] == ctx.focus[0]]
-    if v.empty:
-        present.md("Vladimir Putin has not visited since 24 February 2022 (per the visits table).")
-    else:
-        present.table(v[["start_date", "end_date", "city", "purpose", "icc_party", "source_url"]], slug="visits")
+def agreement(ctx: Context) -> Section:
+    states = tuple(dict.fromkeys(tuple(ctx.focus) + charts.COMPARISON))
+    return Section().chart(charts.agreement_lines(ctx.as_of, states, highlight=ctx.focus), "agreement-with-russia")
 
 
-def profile_sources(ctx: Context) -> None:
-    present.bullets(sources.ATTRIBUTION)
+def stance_map(ctx: Context) -> Section:
+    return Section().chart(charts.stance_map(ctx.as_of, **ctx.thresholds), "stance-by-state")
+
+
+def stance_shares(ctx: Context) -> Section:
+    return Section().chart(charts.stance_shares_chart(ctx.as_of, **ctx.thresholds), "stance-population-gdp")
+
+
+def visits_map(ctx: Context) -> Section:
+    return Section().chart(charts.visits_map(ctx.as_of), "visits-since-warrant-map")
+
+
+def visits_timeline(ctx: Context) -> Section:
+    return Section().chart(charts.visits_timeline(ctx.as_of), "visits-timeline")
+
+
+def arms_exports(ctx: Context) -> Section:
+    return Section().chart(charts.arms_exports_chart(ctx.as_of), "arms-exports-top-recipients")
+
+
+def trade_partners(ctx: Context) -> Section:
+    return Section().chart(charts.trade_partners_chart(ctx.as_of), "trade-top-partners")
+
+
+def key_findings(ctx: Context) -> Section:
+    return Section().bullets(findings.key_findings(ctx.as_of, ctx.focus, **ctx.thresholds))

@@ -71,10 +71,10 @@ def frame(fig, title: str, subtitle: str | None, source: str, note: str | None =
     b_lines = _wrap(src_text, w - 0.2, 0.058)
     y = 1 - 0.06 / h
     # fig.text, not suptitle: tight_layout would reserve room for a suptitle a second time
-    fig.text(0.01, y, "\n".join(t_lines), ha="left", va="top", fontsize=12, fontweight="bold")
+    fig._title_artist = fig.text(0.01, y, "\n".join(t_lines), ha="left", va="top", fontsize=12, fontweight="bold")
     y -= (0.21 * len(t_lines) + 0.06) / h
     if s_lines:
-        fig.text(0.01, y, "\n".join(s_lines), ha="left", va="top", fontsize=9.5, color="#333333")
+        fig._subtitle_artist = fig.text(0.01, y, "\n".join(s_lines), ha="left", va="top", fontsize=9.5, color="#333333")
         y -= (0.165 * len(s_lines) + 0.08) / h
     bottom_in = 0.07 + 0.13 * len(b_lines)
     fig.text(0.01, 0.07 / h, "\n".join(b_lines), ha="left", va="bottom", fontsize=7.5, color="#555555")
@@ -86,6 +86,23 @@ def frame(fig, title: str, subtitle: str | None, source: str, note: str | None =
     fig.tight_layout(rect=(0, (bottom_in + 0.05) / h, 1, y))
     fig._source_line = src_text  # read by tests and by the report's figure captions
     fig._title = title
+
+
+def restyle(fig, title: str | None = None, subtitle: str | None = None,
+            legend_labels: dict[str, str] | None = None) -> None:
+    """Change the title, subtitle or legend labels (old -> new) of a figure laid out by :func:`frame`."""
+    w = fig.get_figwidth()
+    if title is not None and getattr(fig, "_title_artist", None) is not None:
+        fig._title_artist.set_text("\n".join(_wrap(title, w - 0.2, 0.108)))
+        fig._title = title
+    if subtitle is not None and getattr(fig, "_subtitle_artist", None) is not None:
+        fig._subtitle_artist.set_text("\n".join(_wrap(subtitle, w - 0.2, 0.074)))
+    for legend in [*fig.legends, *(ax.get_legend() for ax in fig.axes)]:
+        if legend is None:
+            continue
+        for text in legend.get_texts():
+            if legend_labels and text.get_text() in legend_labels:
+                text.set_text(legend_labels[text.get_text()])
 
 
 def legend_handles(colors: dict, labels: dict, keys=None) -> list[Patch]:

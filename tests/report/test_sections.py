@@ -1,0 +1,111 @@
+"""Report sections on the tiny fixture world: each returns a Section that exposes its data and an
+open, restylable figure, and whose sentences are computed from the data."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from analysis.datasets import data  # noqa: E402
+from analysis.report import display, findings, profile  # noqa: E402
+from analysis.report import profile_sections as profile_page  # noqa: E402
+from analysis.report import sections as report  # noqa: E402
+from analysis.report.display import Section  # noqa: E402
+
+THRESHOLDS = {}
+
+
+@pytest.fixture
+def ctx(tiny_data):
+    return report.context("2024-06-20", ["BLR", "CHN"])
+
+
+def test_chart_section_returns_its_data_and_an_open_figure(ctx):
+    sec = report.tallies(ctx)
+    assert isinstance(sec, Section)
+    assert list(sec.data["resolution"]) == ["A/RES/68/262", "A/RES/ES-11/1", "A/RES/ES-11/6"]
+    assert list(sec.data["no"]) == [2, 2, 3]  # counted from the tiny votes
+    assert sec.figure is not None and plt.fignum_exists(sec.figure.number)
+    assert "ukraine-vote-tallies" in sec.tables
+
+
+def test_restyle_changes_title_and_legend(ctx):
+    sec = report.tallies(ctx)
+    old = sec.figure._title
+    sec.restyle(title="My own title", legend_labels={"No": "Against"})
+    assert sec.figure._title == "My own title" != old
+    texts = [t.get_text() for lg in sec.figure.legends for t in lg.get_texts()]
+    assert "Against" in texts and "No" not in texts
+
+
+def test_display_renders_blocks_and_detaches_the_figure(ctx, monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(type(obj).__name__))
+    sec = report.tallies(ctx).md("text")
+    sec._ipython_display_()
+    assert shown == ["Image", "Markdown"]
+    assert not plt.fignum_exists(sec.figure.number)
+    sec.figure.savefig(__import__("io").BytesIO(), format="png")  # still usable after display
+
+
+def test_text_section_computes_its_numbers(ctx, tiny_data):
+    assert "3 General Assembly resolutions" in report.votes_intro(ctx).text
+    # one more Ukraine resolution in the data: the sentence follows
+    res = data.resolutions()
+    votes = data.votes()
+    extra = res[res["resolution"] == "A/RES/ES-11/6"].assign(resolution="A/RES/ES-11/7",
+                                                              date=pd.Timestamp("2024-02-24"), undl_id=9999)
+    from analysis.datasets.schemas import TABLES
+    from analysis.datasets.tableio import write_table
+    write_table(pd.concat([res, extra]), tiny_data / "curated" / TABLES["un_resolutions"].filename)
+    write_table(pd.concat([votes, votes[votes["resolution"] == "A/RES/ES-11/6"].assign(resolution="A/RES/ES-11/7")]),
+                tiny_data / "curated" / TABLES["un_votes"].filename)
+    data.clear_cache()
+    assert "4 General Assembly resolutions" in report.votes_intro(ctx).text
+
+
+def test_table_sections_expose_tidy_data(ctx):
+    sec = report.absences(ctx)
+    assert {"iso3", "absent", "absence_rate"} <= set(sec.data.columns)
+    blocs = report.blocs(ctx)
+    assert len(blocs.data) >= 1
+
+
+def test_csv_written_only_when_configured(ctx, tmp_path):
+    display.configure("", "")
+    report.tallies(ctx)
+    assert not list(tmp_path.glob("*.csv"))
+    display.configure(str(tmp_path), "d")
+    try:
+        sec = report.tallies(ctx)
+    finally:
+        display.configure("", "")
+    written = pd.read_csv(tmp_path / "ukraine-vote-tallies.csv")
+    assert list(written["no"]) == list(sec.data["no"])
+
+
+def test_findings_on_the_tiny_world(tiny_data):
+    assert "ES-11/1" in findings.first_vote("2024-06-20")
+    travel = findings.travel_sentence("2024-06-20")
+    # after the warrant: BLR 2023-06, CHN 2023-10 and 2024-05, USA 2024-06; ICC parties on the day: CHN 2024-05, USA
+    assert "made 4 foreign visits to 3 states; 2 were to ICC states parties" in travel
+
+
+def test_profile_facts_and_sections_on_the_tiny_world(tiny_data):
+    f = profile.facts("BLR", "2024-06-20")
+    assert f["name"] == "Belarus"
+    assert f["votes"]["no"] == 3  # BLR voted no on all three Ukraine resolutions
+    ctx = report.context("2024-06-20", ["BLR"])
+    assert "Belarus" in profile_page.header(ctx).text
+    assert len(profile_page.visits(ctx).data) == 2  # two visits to Minsk in the tiny data
+
+
+def test_context_defaults_to_the_article_six(tiny_data):
+    from analysis import config
+    from analysis.errors import ParameterError
+    with pytest.raises(ParameterError, match="closest"):
+        report.context("2024-06-20", ["CHX"])
+    assert config.FOCUS == ("CHN", "PRK", "BLR", "IRN", "SYR", "VNM")
