@@ -1,0 +1,334 @@
+"""Running jobs: one notebook (:func:`execute_job`: run, export in memory, then commit atomically)
+and many (:func:`run_jobs`: worker threads, Ctrl-C). The executor is swappable: a runner turns
+(job, parameters, staged notebook path, options) into an executed notebook --
+:func:`papermill_runner` (a fresh kernel per report) or :class:`PoolRunner` (warm kernels)."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from typing import Callable, Iterable
+
+from analysis.build.jobs import DATA_PARAMETER, FAILED_DIR, NOTEBOOKS_DIR, BuildOptions, JobResult, ReportJob, Runner
+from analysis.build.pool import interrupt_kernel
+from analysis.build.site import human_time
+from analysis.errors import BuildCancelled, BuildInterrupted, KernelDiedError, ReportNotebookError
+from analysis.files import atomic_write, relative as _rel, swap_dir, token
+
+def papermill_runner(job: ReportJob, parameters: dict, staged_notebook: Path, options: BuildOptions):
+    """Execute ``job.notebook`` with papermill (in this process; the kernel is a child process)
+    and return the executed NotebookNode. The executed notebook is also written to
+    ``staged_notebook`` (after each cell, and with papermill's error banner on failure).
+
+    The kernel's working directory is the notebooks folder. It is set through nbclient's
+    ``resources["metadata"]["path"]`` rather than papermill's ``cwd=``, which calls
+    ``os.chdir`` -- process-wide, so unsafe with several worker threads.
+
+    For Ctrl-C: the kernel manager registers itself in ``options.kernels`` (so the build can
+    interrupt the running cell; kernels run in their own session and do not see the terminal's
+    SIGINT), and a cell-start hook stops the notebook once ``options.cancel`` is set."""
+    import logging
+
+    import papermill
+    from jupyter_client.manager import AsyncKernelManager
+
+    logging.getLogger("papermill").setLevel(logging.ERROR)  # unknown-parameter warnings: we validate
+    started: list = []
+
+    class TrackedKernelManager(AsyncKernelManager):
+        async def start_kernel(self, **kw):
+            await super().start_kernel(**kw)
+            started.append(self)
+            options.kernels.add(self)
+            if options.cancel.is_set():
+                interrupt_kernel(self)
+
+    def stop_if_cancelled(**_):
+        if options.cancel.is_set():
+            raise BuildCancelled("build interrupted")
+
+    try:
+        return papermill.execute_notebook(
+            str(job.notebook), str(staged_notebook), parameters=parameters,
+            kernel_name=options.kernel_name, progress_bar=False, log_output=False,
+            report_mode=not options.show_code,
+            start_timeout=options.start_timeout,
+            execution_timeout=options.timeout or None,
+            resources={"metadata": {"path": str(options.notebooks_dir)}},
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],  # kernel log noise (TCP warning, shutdown SIGINT)
+            kernel_manager_class=TrackedKernelManager,
+            on_cell_start=stop_if_cancelled,
+        )
+    finally:
+        for km in started:
+            options.kernels.discard(km)
+
+
+def _read_notebook(path: Path):
+    import nbformat
+
+    try:
+        return nbformat.read(str(path), as_version=4)
+    except Exception:  # noqa: BLE001 - best effort, only used to describe a failure
+        return None
+
+
+def _source_position(source_nb, executed_cells: list, index: int) -> int | None:
+    """1-based position in the source notebook of ``executed_cells[index]`` (by cell id, else by
+    counting the cells papermill did not add). None for the injected-parameters cell."""
+    cell = executed_cells[index]
+    if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+        return None
+    if source_nb is not None:
+        ids = {c.get("id"): i for i, c in enumerate(source_nb.cells) if c.get("id")}
+        if cell.get("id") in ids:
+            return ids[cell.get("id")] + 1
+    added = sum(1 for c in executed_cells[:index] if "injected-parameters" in c.get("metadata", {}).get("tags", []))
+    return index - added + 1
+
+
+def _describe_failure(job: ReportJob, exc: BaseException, staged_nb: Path, kept: str | None) -> ReportNotebookError:
+    """Turn papermill's / nbclient's exception into a ReportNotebookError naming the cell."""
+    from papermill.exceptions import PapermillExecutionError
+
+    name = _rel(job.notebook)
+    executed = _read_notebook(staged_nb) if staged_nb.exists() else None
+    source = _read_notebook(job.notebook)
+    cells = [c for c in executed.cells if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])] \
+        if executed is not None else []
+    if isinstance(exc, PapermillExecutionError):
+        index, ename, evalue, count = exc.cell_index, exc.ename, exc.evalue, exc.exec_count
+    else:  # timeout, dead kernel...: the last cell that started
+        index = None
+        for i, c in enumerate(cells):
+            if c.get("metadata", {}).get("papermill", {}).get("start_time"):
+                index = i
+        ename, evalue = type(exc).__name__, str(exc)
+        if "timed out" in evalue.lower() or ename == "CellTimeoutError":
+            evalue = evalue.strip().splitlines()[0] if evalue.strip() else "cell timed out"
+        count = cells[index].get("execution_count") if index is not None and index < len(cells) else None
+    cell = note = None
+    if index is not None and index < len(cells):
+        cell = _source_position(source, cells, index)
+        if cell is None:
+            note = "the injected-parameters cell"
+    elif executed is None:
+        note = "before any cell ran (kernel did not start?)"
+    return ReportNotebookError(name, cell, ename, evalue, kept=kept, exec_count=count, note=note)
+
+
+def _report_info(job: ReportJob, options: BuildOptions) -> dict:
+    return {"as_of": job.as_of, "built_at": human_time(options.built_at),
+            "source": f"{job.notebook.parent.name}/{job.notebook.name}"}
+
+
+def commit(job: ReportJob, out: Path, *, html: str | None, pdf: bytes | None, staged_data: Path,
+           result: JobResult) -> None:
+    """Move a job's outputs into place: the CSV folder (swapped in), then HTML and PDF (each
+    written to a temporary file and renamed). Records what was written in ``result``."""
+    if job.data_dir is not None:
+        result.csv = sorted(p.relative_to(staged_data).as_posix() for p in staged_data.rglob("*") if p.is_file())
+        swap_dir(staged_data, out / job.data_dir)
+        result.written.append(job.data_dir.as_posix() + "/")
+    if job.html is not None and html is not None:
+        atomic_write(out / job.html, html)
+        result.written.append(job.html.as_posix())
+    if job.pdf is not None and pdf is not None:
+        atomic_write(out / job.pdf, pdf)
+        result.written.append(job.pdf.as_posix())
+
+
+def _cancelled(job: ReportJob) -> ReportNotebookError:
+    return ReportNotebookError(_rel(job.notebook), None, "KeyboardInterrupt", "build interrupted",
+                               note="nothing written")
+
+
+def execute_job(job: ReportJob, options: BuildOptions, runner: Runner = papermill_runner) -> JobResult:
+    """Run, export and commit one job. Never raises for a notebook failure: returns a JobResult
+    whose ``error`` names the notebook and cell; the failed executed notebook is kept in
+    ``<output>/_failed/`` and no other file is touched."""
+    t0 = time.perf_counter()
+    out = options.output
+    if options.cancel.is_set():
+        return JobResult(job=job, ok=False, seconds=0.0, error=_cancelled(job))
+    staging = Path(options.staging or out) / job.name
+    staged_nb = staging / f"{job.name}.ipynb"
+    staged_data = staging / "data"
+    result = JobResult(job=job, ok=False, seconds=0.0)
+    try:
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        values = dict(job.parameters)
+        if job.data_dir is not None:
+            staged_data.mkdir()
+            values[DATA_PARAMETER] = str(staged_data)
+        try:
+            nb = runner(job, values, staged_nb, options)
+        except Exception as exc:  # noqa: BLE001 - any failure of one notebook is reported, not fatal
+            result.run_seconds = time.perf_counter() - t0
+            if options.cancel.is_set():
+                result.error = _cancelled(job)
+                return result
+            kept = None
+            if staged_nb.exists():
+                dest = out / FAILED_DIR / f"{job.name}.ipynb"
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staged_nb, dest)
+                kept = _rel(dest)
+            result.error = _describe_failure(job, exc, dest if kept else staged_nb, kept)
+            return result
+        t1 = time.perf_counter()
+        result.run_seconds = t1 - t0
+
+        # Export everything in memory first: a failure here commits nothing.
+        try:
+            from analysis.build.export import export_html, html_to_pdf
+
+            html = export_html(nb, title=job.title, show_code=options.show_code,
+                               report_info=_report_info(job, options), path=options.notebooks_dir)
+            pdf_bytes = None
+            if job.pdf is not None:
+                pdf_bytes = html_to_pdf(html, base_url=options.notebooks_dir)
+        except Exception as exc:  # noqa: BLE001
+            result.export_seconds = time.perf_counter() - t1
+            result.error = ReportNotebookError(_rel(job.notebook), None, type(exc).__name__, str(exc),
+                                               note="export (the notebook ran)")
+            return result
+        result.export_seconds = time.perf_counter() - t1
+
+        if options.cancel.is_set():
+            result.error = _cancelled(job)
+            return result
+        # Commit: each step atomic; the data folder first so a report never links missing CSVs.
+        try:
+            commit(job, out, html=html, pdf=pdf_bytes, staged_data=staged_data, result=result)
+            if options.keep_notebooks and staged_nb.exists():
+                dest = out / NOTEBOOKS_DIR / f"{job.name}.ipynb"
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staged_nb, dest)
+            (out / FAILED_DIR / f"{job.name}.ipynb").unlink(missing_ok=True)
+            try:
+                (out / FAILED_DIR).rmdir()
+            except OSError:
+                pass
+        except OSError as exc:
+            written = ", ".join(result.written) or "nothing"
+            result.error = ReportNotebookError(_rel(job.notebook), None, type(exc).__name__, str(exc),
+                                               note=f"writing the outputs (written before the error: {written})")
+            return result
+        result.ok = True
+        return result
+    except Exception as exc:  # noqa: BLE001 - a bug in one job must not stop the others
+        result.error = ReportNotebookError(_rel(job.notebook), None, type(exc).__name__, str(exc),
+                                           note="the build (not the notebook)")
+        return result
+    finally:
+        result.seconds = time.perf_counter() - t0
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def run_jobs(jobs: list[ReportJob], options: BuildOptions, workers: int = 1,
+             on_done: Callable[[JobResult, int, int], None] | None = None,
+             runner: Runner = papermill_runner, interrupt_wait: float = 60) -> list[JobResult]:
+    """Run ``jobs`` with ``workers`` threads; call ``on_done(result, k, n)`` as each finishes.
+    Returns the results in job order.
+
+    Ctrl-C: jobs not started are cancelled, running kernels are interrupted and their jobs commit
+    nothing (previous reports stay), then :class:`BuildInterrupted` is raised with the results of
+    the jobs that had finished. A second Ctrl-C stops waiting."""
+    out = options.output
+    out.mkdir(parents=True, exist_ok=True)
+    options.staging = out / f".staging-{token()}"
+    options.staging.mkdir()
+    results: dict[int, JobResult] = {}
+    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs) or 1)), thread_name_prefix="report")
+    futures: dict = {}
+    try:
+        futures = {pool.submit(execute_job, job, options, runner): i for i, job in enumerate(jobs)}
+        for k, fut in enumerate(as_completed(futures), start=1):
+            res = fut.result()
+            results[futures[fut]] = res
+            if on_done:
+                on_done(res, k, len(jobs))
+    except KeyboardInterrupt:
+        options.cancel.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for km in options.kernels.copy():
+            interrupt_kernel(km)
+        from concurrent.futures import wait
+
+        wait([f for f in futures if not f.done()], timeout=interrupt_wait)
+        raise BuildInterrupted([r for r in results.values() if r.ok]) from None
+    else:
+        pool.shutdown(wait=True)
+    finally:
+        try:
+            options.staging.rmdir()  # empty once every job cleaned up after itself
+        except OSError:
+            pass
+    return [results[i] for i in range(len(jobs))]
+
+
+class PoolRunner:
+    """A :data:`Runner` that executes notebooks in a :class:`analysis.kernelpool.KernelPool`: ``size``
+    warm kernels reused across reports, each reset to a fresh state before every run. The pool
+    starts on the first call (a fully cached build starts no kernel) and warms each kernel with the
+    modules the build's notebooks import (and the curated tables when they import ``analysis``).
+    Call :meth:`close` when the build is done."""
+
+    def __init__(self, size: int, notebooks: Iterable[Path], options: BuildOptions):
+        self.size = max(1, size)
+        self.notebooks = sorted({Path(p) for p in notebooks})
+        self.options = options
+        self.pool = None
+        self._lock = threading.Lock()
+
+    def _get_pool(self):
+        with self._lock:
+            if self.pool is None:
+                from analysis.build.pool import KernelPool, notebook_imports
+
+                imports = notebook_imports(self.notebooks)
+                self.pool = KernelPool(
+                    self.size, self.options.notebooks_dir, kernel_name=self.options.kernel_name,
+                    warm_imports=imports, load_data=any(m.split(".")[0] == "analysis" for m in imports),
+                    start_timeout=self.options.start_timeout)
+            return self.pool
+
+    def __call__(self, job: ReportJob, parameters: dict, staged_notebook: Path, options: BuildOptions):
+        from nbclient.exceptions import DeadKernelError
+
+        from analysis.build.pool import KernelBroken
+
+        pool = self._get_pool()
+
+        def stop_if_cancelled(**_):
+            if options.cancel.is_set():
+                raise BuildCancelled("build interrupted")
+
+        def on_kernel(km):
+            options.kernels.add(km)
+            if options.cancel.is_set():
+                interrupt_kernel(km)
+
+        try:
+            return pool.run(job.notebook, staged_notebook, parameters, timeout=options.timeout,
+                            report_mode=not options.show_code, on_cell_start=stop_if_cancelled,
+                            on_kernel=on_kernel, off_kernel=options.kernels.discard)
+        except DeadKernelError as exc:
+            raise KernelDiedError(f"the kernel died ({exc}); it was replaced, the other reports "
+                                  "run in a fresh kernel") from exc
+        except KernelBroken as exc:
+            raise KernelDiedError(f"no working kernel: {exc}") from exc
+
+    def stop(self) -> None:
+        """Ctrl-C: broken kernels are killed, not replaced."""
+        if self.pool is not None:
+            self.pool.stopping = True
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
