@@ -1,7 +1,7 @@
 """Load curated tables for notebooks and metrics: one call per table, typed, cached per process.
 
     from analysis import data
-    votes = data.votes()            # resolution, iso3, vote (categorical yes/no/abstain/absent)
+    votes = data.votes()            # resolution, iso3, vote (categorical yes/no/abstain/absent/unknown)
     res = data.resolutions()        # dates as datetime64
 
 Tables are read with explicit dtypes (fast); `python -m analysis validate` is the full check.
@@ -15,15 +15,16 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import config
-from analysis.datasets.schemas import TABLES, VOTES
+from analysis.datasets.schemas import TABLES, VOTE_DOMAIN
 
 _DATES = {
     "countries": ["un_member_from"], "un_resolutions": ["date"], "unfriendly_states": ["listed_on"],
-    "memberships": ["joined", "left"], "leader_visits": ["start_date", "end_date"], "treaties": ["signed", "in_force"],
+    "memberships": ["joined", "left"], "leader_visits": ["start_date", "end_date"],
+    "treaties": ["signed", "in_force", "ended"], "state_events": ["start", "end"], "icc_notices": ["date", "effective"],
 }
 _DTYPES = {
     "countries": {"population_year": "Int64", "gdp_year": "Int64", "population": "float64", "gdp_usd": "float64"},
-    "un_resolutions": {"undl_id": "int64", "session": "int64", "yes": "int64", "no": "int64", "abstain": "int64",
+    "un_resolutions": {"undl_id": "Int64", "session": "int64", "yes": "int64", "no": "int64", "abstain": "int64",
                        "absent": "int64"},
     "alignment_bsv": {"session": "int64", "year": "int64", "n_votes": "Int64", "agree_india": "float64",
                       "agree_brazil": "float64", "agree_israel": "float64"},
@@ -51,9 +52,11 @@ def _load(name: str, directory: str) -> pd.DataFrame:
         dtypes.pop(col, None)
     df = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""], parse_dates=_DATES.get(name, []))
     if name == "un_votes":
-        df["vote"] = pd.Categorical(df["vote"], categories=VOTES)
+        df["vote"] = pd.Categorical(df["vote"], categories=VOTE_DOMAIN)
     if name == "trade":
         df["partner_derived"] = df["partner_derived"].astype(str).str.lower() == "true"
+        if "excluded" in df:
+            df["excluded"] = df["excluded"].astype(str).str.lower() == "true"
     return df
 
 
@@ -129,6 +132,18 @@ def leader_visits() -> pd.DataFrame:
 
 def treaties() -> pd.DataFrame:
     return load("treaties")
+
+
+def state_events() -> pd.DataFrame:
+    return load("state_events")
+
+
+def icc_notices() -> pd.DataFrame:
+    return load("icc_notices")
+
+
+def arms_notes() -> pd.DataFrame:
+    return load("arms_notes")
 
 
 def latest_date() -> pd.Timestamp:
