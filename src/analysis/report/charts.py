@@ -30,7 +30,8 @@ def tallies_chart(as_of=None):
     """Stacked bars: yes / no / abstain / absent per Ukraine resolution, in date order."""
     t = votes.tallies(None, as_of)
     fig, ax = style.figure(0.42 * len(t) + 1.6)
-    labels = [f"{r.label}  ({r.date:%d %b %Y})" for r in t.itertuples()]
+    labels = [f"{r.label}{' (partial record)' if getattr(r, 'record', 'full') == 'partial' else ''}  ({r.date:%d %b %Y})"
+              for r in t.itertuples()]
     left = np.zeros(len(t))
     y = np.arange(len(t))[::-1]
     for v in VOTES:
@@ -48,9 +49,12 @@ def tallies_chart(as_of=None):
     last = t.iloc[-1]
     title = (f"Yes votes for Ukraine peaked at {peak.yes} ({peak.label}); the latest vote, {last.label}, "
              f"drew {last.yes}")
+    partial = int((t["record"] == "partial").sum()) if "record" in t else 0
     style.frame(fig, title, f"Votes of the {int(last.members)} UN members on the {len(t)} General Assembly "
                 "resolutions on Ukraine, 2014 to the latest", style.sources("un_votes"),
-                legend=style.legend_handles(style.VOTE_COLORS, style.VOTE_LABELS))
+                legend=style.legend_handles(style.VOTE_COLORS, style.VOTE_LABELS),
+                note=(f"{partial} partial record(s): official totals; not every member's vote is known yet."
+                      if partial else None))
     return fig, t[["resolution", "label", "date", "yes", "no", "abstain", "absent", "members"]]
 
 
@@ -300,12 +304,21 @@ def trade_partners_chart(as_of=None, base_year: int = 2021, top: int = 10):
     ax.set_xlabel("Share of Russia's goods trade (exports + imports)")
     ax.grid(axis="x")
     ax.legend(loc="lower right")
+    for yi, r in zip(y, t.itertuples()):  # missing is marked, never drawn as zero
+        for missing, year, x in ((r.missing_latest, latest, r.share_base), (r.missing_base, base_year, r.share_latest)):
+            if missing and pd.notna(x):
+                ax.annotate(f"no {year} value", (x, yi), xytext=(7, 0), textcoords="offset points", va="center",
+                            fontsize=7.5, color=style.GREY)
     chn = t[t["partner_iso3"] == "CHN"].iloc[0]
     title = (f"China's share of Russia's trade rose from {chn.share_base:.0%} in {base_year} to "
              f"{chn.share_latest:.0%} in {latest}")
+    excluded = economy.trade_exclusions(as_of)
+    excluded = excluded[excluded["year"] == latest]
+    note = ("From 2022 Russia publishes no partner detail: the IMF estimates those years from the partners' own "
+            "records." + (" Left out as implausible against the partner's own economy (see Methods): "
+                          + ", ".join(excluded["name"]) + "." if len(excluded) else ""))
     style.frame(fig, title, f"Russia's largest trading partners, {base_year} against {latest}",
-                style.sources("trade"), note="From 2022 Russia publishes no partner detail: the IMF estimates "
-                "those years from the partners' own records.")
+                style.sources("trade"), note=note)
     return fig, t
 
 
@@ -313,7 +326,7 @@ def trade_partners_chart(as_of=None, base_year: int = 2021, top: int = 10):
 def profile_votes_chart(iso3: str, as_of=None):
     """One state's votes on every Ukraine resolution next to the world's tallies."""
     t = votes.tallies(None, as_of)
-    m = votes.vote_matrix(None, as_of)
+    m = votes.vote_matrix(None, as_of, include_partial=True)
     mine = m.loc[iso3] if iso3 in m.index else pd.Series(index=m.columns, dtype=object)
     fig, ax = style.figure(0.36 * len(t) + 1.6)
     y = np.arange(len(t))[::-1]
@@ -324,14 +337,15 @@ def profile_votes_chart(iso3: str, as_of=None):
     name = _name([iso3]).iloc[0]
     for yi, label in zip(y, t["label"]):
         vote = mine.get(label)
-        color = style.VOTE_COLORS.get(vote, style.NOT_MEMBER)
+        color = style.UNKNOWN_COLOR if vote == "unknown" else style.VOTE_COLORS.get(vote, style.NOT_MEMBER)
         ax.scatter([-8], [yi], s=70, color=color, edgecolor="#333333", linewidth=0.5, clip_on=False)
-        ax.text(-14, yi, style.VOTE_LABELS.get(vote, "not a member"), ha="right", va="center", fontsize=8)
+        ax.text(-14, yi, style.UNKNOWN_LABEL if vote == "unknown" else style.VOTE_LABELS.get(vote, "not a member"),
+                ha="right", va="center", fontsize=8)
     ax.set_yticks(y, t["label"])
     ax.tick_params(axis="y", pad=110)
     ax.set_xlim(0, t["members"].max())
     ax.set_xlabel("UN member states (world tally, pale)")
-    counts = mine.dropna().value_counts()
+    counts = mine[mine.isin(VOTES)].value_counts()  # 'unknown' (partial records) is not a vote
     words = {"yes": "yes", "no": "no", "abstain": "abstained", "absent": "was absent"}
     if len(counts) == 1:
         v = counts.index[0]
