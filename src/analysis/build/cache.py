@@ -37,7 +37,8 @@ from typing import Any, Iterable
 
 from analysis import config
 from analysis.build.jobs import FAILED_DIR, NOTEBOOKS_DIR, BuildOptions, JobResult, ReportJob
-from analysis.files import atomic_write, pid_alive, sha256 as file_digest, swap_dir, token
+from analysis.files import atomic_write, pid_alive, swap_dir, token
+from analysis.files import sha256 as file_digest
 
 #: Packages whose version is part of every key (a new pandas or matplotlib may change outputs).
 KEY_PACKAGES = ("analysis", "pandas", "numpy", "matplotlib", "seaborn", "geopandas", "shapely", "nbconvert",

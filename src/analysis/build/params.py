@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from analysis.datasets import members as members_mod
 from analysis.datasets.members import check_iso3
 from analysis.errors import ParameterError
 
@@ -124,7 +125,7 @@ def parse_profiles(spec: str | None, default: list[str], members: dict[str, str]
 
     ``None`` -> ``default``; ``all`` -> every UN member; ``none`` (or empty) -> no profile;
     otherwise a comma-separated list of ISO3 codes (each validated; duplicates dropped)."""
-    members = un_members() if members is None else members
+    members = members_mod.un_members() if members is None else members
     if spec is None:
         codes = list(default)
     else:
@@ -148,7 +149,7 @@ def parse_profiles(spec: str | None, default: list[str], members: dict[str, str]
 
 
 def validate_as_of(value: Any) -> str:
-    """A date parameter -> 'YYYY-MM-DD' (None or 'latest' -> the latest data date).
+    """A date parameter -> 'YYYY-MM-DD' (None or 'latest' -> today, the build date).
 
     Uses :func:`analysis.asof.resolve`, whose ParameterError names the accepted range."""
     from analysis.datasets import asof
@@ -164,7 +165,8 @@ def validate_as_of(value: Any) -> str:
             raise
         from analysis.datasets import data  # a message without the range (e.g. 'NaT'): add it
 
-        raise ParameterError(f"{exc} between {data.earliest_date().date()} and {data.latest_date().date()}") from exc
+        raise ParameterError(f"{exc} between {data.earliest_date().date()} and today "
+                             f"({asof.today().date()})") from exc
 
 
 # --------------------------------------------------------------------------- values

@@ -23,7 +23,9 @@ from analysis.build.jobs import FORMATS, BuildOptions, JobResult, Runner, parse_
 from analysis.build.runner import PoolRunner, papermill_runner, run_jobs
 from analysis.build.site import write_index
 from analysis.errors import BuildInterrupted, ParameterError
-from analysis.files import recover, relative as _rel
+from analysis.files import recover
+from analysis.files import relative as _rel
+
 
 def _progress_line(res: JobResult, k: int, n: int) -> str:
     width = len(str(n))

@@ -14,7 +14,7 @@ Isolation. Before every run the worker resets the kernel silently (nothing enter
   restored (``%config InlineBackend...`` does not leak);
 - the working directory (the notebooks folder), ``sys.argv``, ``sys.path``, ``os.environ``, the
   ``warnings`` filters, numpy's error/print options, pandas options, and the module-level state of
-  the warmed project modules (e.g. :func:`analysis.present.configure`'s settings);
+  the warmed project modules (e.g. :func:`analysis.report.display.configure`'s settings);
 - the random generators are reseeded from entropy (as in a fresh process);
 - IPython's execution counter is set back to 1, so each output notebook counts from ``In [1]``.
 

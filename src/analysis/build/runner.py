@@ -16,7 +16,9 @@ from analysis.build.jobs import DATA_PARAMETER, FAILED_DIR, NOTEBOOKS_DIR, Build
 from analysis.build.pool import interrupt_kernel
 from analysis.build.site import human_time
 from analysis.errors import BuildCancelled, BuildInterrupted, KernelDiedError, ReportNotebookError
-from analysis.files import atomic_write, relative as _rel, swap_dir, token
+from analysis.files import atomic_write, swap_dir, token
+from analysis.files import relative as _rel
+
 
 def papermill_runner(job: ReportJob, parameters: dict, staged_notebook: Path, options: BuildOptions):
     """Execute ``job.notebook`` with papermill (in this process; the kernel is a child process)
