@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import config
-from analysis.datasets import codes, snapshot
-from analysis.datasets.importers import release_files
+from analysis.datasets import codes, rawsources
+from analysis.datasets.importers import TITLE_TAIL
 from analysis.datasets.schemas import HAND_CURATED, TABLES, UN_ADMISSION
 from analysis.datasets.tableio import check_table, read_table, read_text_table, write_table
-from analysis.errors import DataValidationError, Problem
+from analysis.errors import DataValidationError, Problem, SnapshotRejected
 
 VOTE_CODES = {"Y": "yes", "N": "no", "A": "abstain", "X": "absent"}
 CRIMEA_HR = re.compile(r"^Situation of human rights in .*Crimea", re.IGNORECASE)
@@ -36,8 +36,7 @@ def un_resolutions() -> pd.DataFrame:
         "date": src["date"],
         "session": src["session"].astype(int),
         "session_label": src["session_label"],
-        "title": src["title"].str.replace(r"\s*:\s*(resolution|decision) / adopted by the General Assembly\s*$", "",
-                                          regex=True),
+        "title": src["title"].str.replace(TITLE_TAIL, "", regex=True),
         "topic": "other",
         "yes": src["yes"].astype(int),
         "no": src["no"].astype(int),
@@ -60,15 +59,25 @@ def assign_topics(res: pd.DataFrame) -> pd.DataFrame:
     return res
 
 
-def merge_releases(votes: pd.DataFrame, res: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Lay every imported UN Digital Library release (data/raw/undl-release-*) over the base
-    snapshot: a record in a release replaces the base record with the same undl_id."""
-    from analysis.datasets.importers import parse_release
+def merge_releases(votes: pd.DataFrame, res: pd.DataFrame, releases: list[Path] | None = None,
+                   rejected: dict[str, list[Problem]] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Lay every UN Digital Library release (data/raw/undl-release-*, imported or fetched) over the
+    base snapshot: a record in a release replaces the base record with the same undl_id.
+
+    A fetched release that fails the importer's checks is recorded in ``rejected`` and skipped; an
+    imported one stops curation, as before."""
+    from analysis.datasets.importers import parse_release, release_files
 
     votes = votes.assign(undl_id=votes["resolution"].map(res.set_index("resolution")["undl_id"]),
                          date=votes["resolution"].map(res.set_index("resolution")["date"]))
-    for path in release_files():
-        rel_votes, rel_res = parse_release(path, f"raw/{path.parent.name}/{path.name}")
+    for path in (release_files() if releases is None else releases):
+        try:
+            rel_votes, rel_res = parse_release(path, f"raw/{path.parent.name}/{path.name}")
+        except DataValidationError as exc:
+            if rejected is None or not rawsources.is_fetched(path.parent):
+                raise
+            rejected[f"raw/{path.parent.name}"] = exc.problems
+            continue
         votes = pd.concat([votes[~votes["undl_id"].isin(rel_res["undl_id"])], rel_votes], ignore_index=True)
         res = pd.concat([res[~res["undl_id"].isin(rel_res["undl_id"])], rel_res], ignore_index=True)
     res = assign_topics(res).sort_values(["date", "undl_id"], kind="stable").reset_index(drop=True)
@@ -108,16 +117,17 @@ def un_members(votes: pd.DataFrame, resolutions: pd.DataFrame) -> list[str]:
     return sorted(votes.loc[votes["resolution"] == last, "iso3"].unique())
 
 
-def countries(votes: pd.DataFrame, resolutions: pd.DataFrame, admission: pd.DataFrame) -> pd.DataFrame:
+def countries(votes: pd.DataFrame, resolutions: pd.DataFrame, admission: pd.DataFrame,
+              population: Path | None = None, gdp: Path | None = None) -> pd.DataFrame:
     members = un_members(votes, resolutions)
     out = pd.DataFrame({"iso3": members})
     out["name"] = out["iso3"].map(codes.display_name)
     adm = admission[["iso3", "un_member_from"]]
     out = out.merge(adm, on="iso3", how="left")
     out = out.merge(codes.regions(), on="iso3", how="left")
-    pop = _latest_value(_raw("wb-population", "population.csv"), "population")
-    gdp = _latest_value(_raw("wb-gdp", "gdp.csv"), "gdp")
-    out = out.merge(pop, on="iso3", how="left").merge(gdp, on="iso3", how="left")
+    pop = _latest_value(population or _raw("wb-population", "population.csv"), "population")
+    gdp_ = _latest_value(gdp or _raw("wb-gdp", "gdp.csv"), "gdp")
+    out = out.merge(pop, on="iso3", how="left").merge(gdp_, on="iso3", how="left")
     out = out.rename(columns={"gdp": "gdp_usd"})
     for col in ("population_year", "gdp_year"):
         out[col] = out[col].astype("Int64")
@@ -143,8 +153,8 @@ def alignment_bsv() -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- trade (IMF IMTS)
-def trade() -> pd.DataFrame:
-    src = pd.read_csv(_raw("imf-imts-russia", "RU_trade_imf_imts.csv"), dtype=str, keep_default_na=False,
+def trade(path: Path | None = None) -> pd.DataFrame:
+    src = pd.read_csv(path or _raw("imf-imts-russia", "RU_trade_imf_imts.csv"), dtype=str, keep_default_na=False,
                       encoding="utf-8-sig")
     src = src[src["COUNTERPART_COUNTRY.ID"].str.match(r"^[A-Z]{3}$")
               & ~src["COUNTERPART_COUNTRY.ID"].isin(["YUG", "CSK", "SCG", "ANT"])]
@@ -178,9 +188,11 @@ def unfriendly_states() -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- SIPRI
-def arms_transfers() -> pd.DataFrame:
-    path = _raw("sipri-arms-transfers", "trade_register_2000_2030_generated_2025-01-03.csv")
-    src = pd.read_csv(path, skiprows=11, dtype=str, keep_default_na=False)
+def arms_transfers(path: Path | None = None) -> pd.DataFrame:
+    path = path or _raw("sipri-arms-transfers", "trade_register_2000_2030_generated_2025-01-03.csv")
+    # the export's preamble (11 lines in the base snapshot) ends at the header line
+    head = rawsources.sipri_header_line(path.read_text(encoding="utf-8"))
+    src = pd.read_csv(path, skiprows=head or 0, dtype=str, keep_default_na=False)
     src = src[(src["Supplier"] == "Russia") | (src["Recipient"] == "Russia")]
     out = pd.DataFrame({
         "sipri_id": src["SIPRI AT Database ID"].astype(int),
@@ -224,22 +236,26 @@ def un_admission() -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- the whole set
-def build_all() -> dict[str, pd.DataFrame]:
-    """Every curated table, in memory."""
+def build_all(selection: rawsources.Selection | None = None) -> dict[str, pd.DataFrame]:
+    """Every curated table, in memory, from the snapshots in ``selection`` (default: the newest
+    valid snapshot of every source, :func:`rawsources.select`). Fetched releases that fail the
+    importer's checks are added to ``selection.rejected`` and skipped."""
+    sel = selection or rawsources.select()
     admission = un_admission()
     base_res = un_resolutions()
     base_votes = pd.read_csv(_raw("undl-ga-votes", "votes.csv.gz"), dtype=str, keep_default_na=False)
     votes, res = merge_releases(pd.DataFrame({"resolution": base_votes["resolution"], "iso3": base_votes["iso3"],
-                                              "vote": base_votes["vote"].map(VOTE_CODES)}), base_res)
+                                              "vote": base_votes["vote"].map(VOTE_CODES)}), base_res,
+                                sel.releases, sel.rejected)
     votes, res = drop_pre_admission(votes, res, admission)
     tables = {
         "un_resolutions": res,
         "un_votes": votes,
-        "countries": countries(votes, res, admission),
+        "countries": countries(votes, res, admission, sel.files["wb-population"], sel.files["wb-gdp"]),
         "alignment_bsv": alignment_bsv(),
-        "trade": trade(),
+        "trade": trade(sel.files["imf-imts-russia"]),
         "unfriendly_states": unfriendly_states(),
-        "arms_transfers": arms_transfers(),
+        "arms_transfers": arms_transfers(sel.files["sipri-arms-transfers"]),
     }
     problems: list[Problem] = []
     for name in HAND_CURATED:
@@ -252,18 +268,43 @@ def build_all() -> dict[str, pd.DataFrame]:
     return tables
 
 
-def curate(out_dir: Path | None = None) -> dict[str, Path]:
-    """Build, validate, then write every curated table. Raises DataValidationError (nothing written)."""
+def _build_and_validate(sel: rawsources.Selection) -> dict[str, pd.DataFrame]:
     from analysis.datasets.validate import validate_frames
 
-    out_dir = Path(out_dir or config.curated_dir())
-    snapshot.verify_or_raise()  # never derive from a raw file that changed since it was taken
-    tables = build_all()
+    tables = build_all(sel)
     # Validate the text form exactly as it will be written and read back.
     validate_frames(tables, source_label="curated (before writing)")
+    return tables
+
+
+def curate(out_dir: Path | None = None) -> dict[str, Path]:
+    """Build, validate, then write every curated table, from the newest snapshot of every source
+    that validates (:func:`rawsources.select`).
+
+    Raises DataValidationError (nothing written) when the tables fail validation. When newer
+    fetched snapshots were rejected -- they failed their own checks, or the tables built from them
+    failed validation and the tables built without them pass -- the tables from the previous good
+    snapshots are written and SnapshotRejected is raised afterwards, naming every rejected folder
+    and its problems."""
+    out_dir = Path(out_dir or config.curated_dir())
+    problems = rawsources.verify_base()  # never derive from a raw file that changed since it was taken
+    if problems:
+        raise DataValidationError(problems)
+    sel = rawsources.select()
+    try:
+        tables = _build_and_validate(sel)
+    except DataValidationError as exc:
+        suspects = sel.in_use_behind(exc.problems)
+        if not suspects:
+            raise
+        # the new data broke a table: try again without the fetched snapshots behind it
+        sel = rawsources.select(exclude={**sel.rejected, **suspects})
+        tables = _build_and_validate(sel)
     written = {}
     for name, df in tables.items():
         path = out_dir / TABLES[name].filename
         write_table(df, path)
         written[name] = path
+    if sel.rejected:
+        raise SnapshotRejected(sel.rejected)
     return written

@@ -25,8 +25,10 @@ from analysis.errors import DataValidationError, Problem
 RELEASE_COLUMNS = ["undl_id", "ms_code", "ms_name", "ms_vote", "date", "session", "resolution", "draft",
                    "committee_report", "meeting", "title", "agenda_title", "subjects", "vote_note", "total_yes",
                    "total_no", "total_abstentions", "total_non_voting", "total_ms", "undl_link"]
-_VOTE = {"Y": "yes", "N": "no", "A": "abstain", "X": "absent", "": "absent"}
+VOTE_LETTERS = {"Y": "yes", "N": "no", "A": "abstain", "X": "absent", "": "absent"}
 RELEASE_PREFIX = "undl-release-"
+#: the tail UN Digital Library titles carry ("... : resolution / adopted by the General Assembly")
+TITLE_TAIL = r"\s*:\s*(resolution|decision) / adopted by the General Assembly\s*$"
 
 
 def parse_release(path: Path, label: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -45,7 +47,7 @@ def parse_release(path: Path, label: str | None = None) -> tuple[pd.DataFrame, p
     known = codes.iso3_codes()
     for idx, row in df.iterrows():
         line = int(idx) + 2
-        if row["ms_vote"].strip().upper() not in _VOTE:
+        if row["ms_vote"].strip().upper() not in VOTE_LETTERS:
             problems.append(Problem(label, line, "ms_vote", row["ms_vote"], "Y, N, A, X or empty (non-voting)"))
         if row["ms_code"] not in known:
             problems.append(Problem(label, line, "ms_code", row["ms_code"], "an ISO 3166-1 alpha-3 code"))
@@ -59,7 +61,7 @@ def parse_release(path: Path, label: str | None = None) -> tuple[pd.DataFrame, p
     if problems:
         raise DataValidationError(problems)
 
-    df["vote"] = df["ms_vote"].str.strip().str.upper().map(_VOTE)
+    df["vote"] = df["ms_vote"].str.strip().str.upper().map(VOTE_LETTERS)
     dup = df.duplicated(["undl_id", "ms_code"], keep=False)
     for idx in df.index[dup]:
         problems.append(Problem(label, int(idx) + 2, "ms_code", df.at[idx, "ms_code"], "one row per member per vote"))
