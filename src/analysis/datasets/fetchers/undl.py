@@ -168,9 +168,10 @@ class UNDL(Fetcher):
                 raise self.fail(url, f"the CSV lacks the column(s) {', '.join(missing)} (expected the UN Digital Library "
                                      f"voting-data columns {', '.join(RELEASE_COLUMNS)})")
             try:
-                for line, row in enumerate(reader, 2):
+                for line, raw in enumerate(reader, 2):
                     seen += 1
-                    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", (row["date"] or "")[:10]) or not re.fullmatch(r"\d+", row["undl_id"] or ""):
+                    row = {k: (v or "") for k, v in raw.items() if k is not None}  # a short row: empty cells
+                    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["date"][:10]) or not re.fullmatch(r"\d+", row["undl_id"]):
                         raise self.fail(url, f"line {line}: undl_id {row['undl_id']!r}, date {row['date']!r}: expected "
                                              f"a record id and a date YYYY-MM-DD")
                     row["date"] = row["date"][:10]
