@@ -51,6 +51,8 @@ def test_the_newest_valid_snapshot_is_used_and_newer_broken_ones_are_rejected(ra
     assert renamed == [Problem("raw/wb-gdp@2026-11-02/gdp.csv", 1, "Value", None,
                                "a column of the World Bank CSV format (Country Name, Country Code, Year, Value)")]
     assert {p.column for p in sel.rejected["raw/wb-gdp@2026-11-03"]} == {"bytes", "sha256"}
+    used = rawsources.in_use(raw)  # what the report's Sources section lists
+    assert good.name in used and "wb-gdp" not in used and "wb-gdp@2026-11-02" not in used and "wb-population" in used
 
 
 def test_format_checks_name_file_line_and_column():

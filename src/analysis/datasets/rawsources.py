@@ -257,6 +257,18 @@ def select(raw_root: Path | None = None, exclude: dict[str, list[Problem]] | Non
     return sel
 
 
+def in_use(raw_root: Path | None = None) -> set[str]:
+    """Names of the snapshot folders curate reads: every snapshot, less the older and the rejected
+    snapshots of the refreshable sources and the rejected releases (for the report's Sources)."""
+    raw_root = Path(raw_root or config.raw_dir())
+    sel = select(raw_root)
+    names = set(snapshot.load_provenance(raw_root))
+    for name in SOURCES:
+        names -= {f.name for f in candidates(name, raw_root)}
+        names.add(sel.files[name].parent.name)
+    return names - {folder.removeprefix("raw/") for folder in sel.rejected}
+
+
 def verify_base(raw_root: Path | None = None) -> list[Problem]:
     """Checksums of every snapshot not written by ``fetch`` (those are checked by :func:`select`,
     which rejects a bad one instead of stopping)."""
