@@ -263,7 +263,8 @@ def run(names: list[str], base_url: str | None = None, policy: Policy | None = N
     raw_root = Path(raw_root or config.raw_dir())
     failed = 0
     for name in names:
-        fetcher = FETCHERS[name](Client(name, policy), base_url, raw_root)
+        client = Client(name, policy)
+        fetcher = FETCHERS[name](client, base_url, raw_root)
         t0 = time.perf_counter()
         try:
             new = fetcher.fetch()
@@ -272,6 +273,8 @@ def run(names: list[str], base_url: str | None = None, policy: Policy | None = N
             err(f"error: {exc}")
             failed += 1
             continue
+        finally:
+            client.session.close()
         for note in fetcher.notes:
             out(f"{name}: {note}")
         for s, path in zip(new, written):
