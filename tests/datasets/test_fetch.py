@@ -262,6 +262,8 @@ def test_imf_converts_sdmx_csv_to_the_wide_export_curate_reads(server, raw):
     rc, out, err = run(["imf"], server, raw)
     assert (rc, err) == (0, [])
     path = raw / f"imf-imts-russia@{TODAY}" / "RU_trade_imf_imts.csv"
+    assert server.requests[0]["headers"]["Accept"] == "application/vnd.sdmx.data+csv;version=2.0.0"
+    assert server.requests[0]["query"] == {"c[TIME_PERIOD]": "ge:2016"}
     assert path.read_bytes().startswith(b'\xef\xbb\xbf"DATASET","SERIES_CODE"')
     rows = {(r["INDICATOR.ID"], r["COUNTERPART_COUNTRY.ID"]): r for r in csv.DictReader(io.StringIO(path.read_text("utf-8-sig")))}
     chn = rows[("XG_FOB_USD", "CHN")]

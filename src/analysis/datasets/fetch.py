@@ -79,7 +79,14 @@ class Response:
 
 
 class _Retry(Exception):
-    """A failure worth another attempt."""
+    """A failure worth another attempt; ``wait``: the server's Retry-After, in seconds."""
+
+    def __init__(self, reason: str, wait: float | None = None):
+        super().__init__(reason)
+        self.wait = wait
+
+
+MAX_RETRY_AFTER = 120.0  # seconds: a longer Retry-After is not waited for
 
 
 class Client:
@@ -114,9 +121,11 @@ class Client:
                                  "bytes": resp.size, "sha256": resp.sha256})
                 return resp
             except _Retry as exc:
-                reason = str(exc)
-            if attempt < attempts and self.policy.backoff > 0:
-                time.sleep(self.policy.backoff * 2 ** (attempt - 1))
+                reason, wait = str(exc), exc.wait
+            if attempt < attempts:
+                delay = wait if wait is not None else self.policy.backoff * 2 ** (attempt - 1)
+                if delay > 0:
+                    time.sleep(min(delay, MAX_RETRY_AFTER))
         raise FetchError(self.source, full, f"{reason} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})")
 
     def _once(self, method, url, full, params, json, accept, max_bytes, headers, to) -> Response:
@@ -125,7 +134,8 @@ class Client:
             with self.session.request(method, url, params=params, json=json, headers=hdrs, stream=True,
                                       timeout=self.policy.timeout, allow_redirects=True) as r:
                 if r.status_code in RETRY_STATUS:
-                    raise _Retry(f"HTTP {r.status_code} {r.reason}")
+                    after = r.headers.get("Retry-After", "")
+                    raise _Retry(f"HTTP {r.status_code} {r.reason}", float(after) if after.isdigit() else None)
                 if r.status_code != 200:
                     raise FetchError(self.source, full, f"HTTP {r.status_code} {r.reason}")
                 ctype = r.headers.get("Content-Type", "").split(";")[0].strip().lower()

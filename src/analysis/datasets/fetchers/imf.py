@@ -55,7 +55,8 @@ class IMF(Fetcher):
     def fetch(self) -> list[NewSnapshot]:
         url = f"{self.base_url}/data/dataflow/IMF.STA/IMTS/+/{KEY}"
         query = {"c[TIME_PERIOD]": f"ge:{FIRST_YEAR}"}
-        resp = self.client.get(url, query, accept=("application/vnd.sdmx.data+csv", "text/csv"))
+        resp = self.client.get(url, query, accept=("application/vnd.sdmx.data+csv", "text/csv"),
+                               headers={"Accept": "application/vnd.sdmx.data+csv;version=2.0.0"})
         obs, dataset = self._observations(resp.text(), resp.url)
         current = self.current(SOURCE)
         names = _names(current[1].read_bytes()) if current else {}
