@@ -2,13 +2,15 @@
 #   make report   build the report (HTML, PDF, country profiles) into reports/
 #   make test     run the test suite
 # Both create .venv and install the pinned requirements when needed, and are idempotent.
+# Scheduled builds refresh the data first: make update && make report (see README).
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 ARGS   ?=
+FETCH_ARGS ?=
 
-.PHONY: report test lint curate validate install lab browser-check bench clean-reports
+.PHONY: report test lint update curate validate install lab browser-check bench clean-reports
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +30,15 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check --no-cache src tests bench scripts
+
+# Refresh the data: fetch every public source (new dated snapshots under data/raw; nothing written
+# for a source with nothing new or one that fails), curate from the newest snapshot of each source
+# that validates, validate. Fails when a source failed or a new snapshot was rejected; the sources
+# that did fetch are curated all the same. FETCH_ARGS="worldbank --offline" etc. go to fetch.
+update: $(STAMP)
+	rc=0; $(PY) -m analysis fetch $(FETCH_ARGS) || rc=$$?; \
+	if [ $$rc -ge 2 ]; then exit $$rc; fi; \
+	$(PY) -m analysis curate && $(PY) -m analysis validate && exit $$rc
 
 curate: $(STAMP)
 	$(PY) -m analysis curate

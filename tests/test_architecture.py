@@ -82,16 +82,19 @@ def test_architecture_md_tree_matches_the_code():
     text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
     block = re.search(r"```text\n(src/analysis/.*?)```", text, re.S).group(1)
     listed = set()
-    folder = ""
+    stack: list[tuple[int, str]] = []  # (indent, folder) of the folders the current line is inside
     for line in block.splitlines()[1:]:
         m = re.match(r"^(\s*)([\w./]+)", line)
         if not m:
             continue
-        name = m.group(2)
+        indent, name = len(m.group(1)), m.group(2)
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        prefix = "".join(folder for _, folder in stack)
         if name.endswith("/"):
-            folder = name
+            stack.append((indent, name))
         elif name.endswith(".py"):
-            listed.add((folder if m.group(1) and len(m.group(1)) > 2 else "") + name)
+            listed.add(prefix + name)
     actual = {str(p.relative_to(PKG)) for p in MODULES}
     assert listed == actual, f"missing from ARCHITECTURE.md: {sorted(actual - listed)}; " \
                              f"listed but absent: {sorted(listed - actual)}"

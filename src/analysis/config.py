@@ -46,7 +46,7 @@ HISTORIC_CODES = {
 }
 
 # The Ukraine set of UN General Assembly resolutions (topic "ukraine"). Every A/RES/ES-11/* resolution, and
-# every record of the ES-11 session, is tagged "ukraine" by pattern as well (curate.assign_topics).
+# every record of the ES-11 session, is tagged "ukraine" by pattern as well (records.assign_topics).
 # "UNGA-ESS11-2026-02-24" is the PROVISIONAL key of the resolution of 24 February 2026 ("Support for lasting peace
 # in Ukraine"), whose symbol is not yet sourced; it is a partial record (data/manual/un_resolutions_partial.csv).
 UKRAINE_RESOLUTIONS = (

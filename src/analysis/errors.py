@@ -95,3 +95,29 @@ class KernelDiedError(RuntimeError):
 
 class KernelBroken(RuntimeError):
     """The kernel did not start, warm up or reset."""
+
+
+class FetchError(AnalysisError):
+    """Fetching a public source failed (network, HTTP status, or a response that is not in the
+    expected format). Names the source and the URL; nothing was written for that source."""
+
+    def __init__(self, source: str, url: str, reason: str):
+        self.source, self.url, self.reason = source, url, reason
+        super().__init__(f"{source}: {url}: {reason}")
+
+
+class SnapshotRejected(AnalysisError):
+    """One or more newer raw snapshots failed validation: they are kept on disk for inspection but
+    were not used; the curated tables were derived from the previous good snapshots.
+    ``rejected`` maps each snapshot folder (``raw/<name>``) to its problems."""
+
+    def __init__(self, rejected: dict[str, list[Problem]]):
+        self.rejected = dict(rejected)
+        lines = []
+        for folder, problems in self.rejected.items():
+            lines.append(f"  {folder}: rejected, not used ({len(problems)} problem(s)):")
+            lines += [f"    - {p}" for p in problems[:50]]
+            if len(problems) > 50:
+                lines.append(f"    ... and {len(problems) - 50} more")
+        super().__init__(f"{len(self.rejected)} new raw snapshot(s) failed validation and were not used "
+                         f"(the curated tables come from the previous good snapshots):\n" + "\n".join(lines))

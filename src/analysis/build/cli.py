@@ -1,4 +1,4 @@
-"""Command line: `python -m analysis {curate,validate,build,import-undl}`.
+"""Command line: `python -m analysis {fetch,curate,validate,build,import-undl}`.
 
 Errors of the project's own types become one clear message on stderr and an exit status:
 1 for data or build failures, 2 for bad parameters.
@@ -12,13 +12,50 @@ import time
 from pathlib import Path
 
 from analysis import config
-from analysis.errors import AnalysisError, DataValidationError, ParameterError
+from analysis.errors import AnalysisError, DataValidationError, ParameterError, SnapshotRejected
+
+#: the sources `fetch` refreshes (analysis.datasets.fetchers.FETCHERS; listed here so that the CLI
+#: starts without importing requests and pandas)
+FETCH_SOURCES = ("worldbank", "undl", "sipri", "imf")
+
+
+def _fetch(args) -> int:
+    from urllib.parse import urlsplit
+
+    names = list(dict.fromkeys(args.sources or FETCH_SOURCES))
+    unknown = [n for n in names if n not in FETCH_SOURCES]
+    if unknown:
+        raise ParameterError(f"unknown source(s) {', '.join(unknown)}; choose from {', '.join(FETCH_SOURCES)}")
+    if args.base_url:
+        parts = urlsplit(args.base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ParameterError(f"--base-url {args.base_url!r}: expected an http:// or https:// URL")
+    if args.timeout <= 0 or args.retries < 0 or args.backoff < 0:
+        raise ParameterError("--timeout must be > 0, --retries and --backoff >= 0")
+    from analysis.datasets import fetch  # imported here: requests and pandas are not needed by other commands
+    if args.list:
+        from analysis.datasets.fetchers import FETCHERS
+        for name in names:
+            f = FETCHERS[name]
+            print(f"{name:10} {', '.join(f.sources):28} {f.default_base_url}  {f.description}")
+        return 0
+    if args.offline or fetch.offline_requested():
+        print(f"offline: not fetching {', '.join(names)}; the data stay as they are")
+        return 0
+    policy = fetch.Policy(timeout=args.timeout, retries=args.retries, backoff=args.backoff)
+    return fetch.run(names, args.base_url, policy, err=lambda msg: print(msg, file=sys.stderr))
 
 
 def _curate(args) -> int:
     from analysis.datasets import curate
     t0 = time.perf_counter()
-    written = curate.curate()
+    try:
+        written = curate.curate()
+    except SnapshotRejected as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        print("curated tables written from the previous good snapshots; inspect the rejected folders, then delete "
+              "them or fix the fetcher (see README, 'Refreshing the data')", file=sys.stderr)
+        return 1
     for _name, path in written.items():
         print(f"wrote {path}")
     print(f"curated {len(written)} tables in {time.perf_counter() - t0:.1f} s")
@@ -108,6 +145,27 @@ def add_build_command(sub) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser(
+        "fetch", help="refresh the raw data: a new dated snapshot per public source that has newer data",
+        description="Ask each public source for its current data and write what is newer than the snapshot in "
+                    "use as a new snapshot under data/raw/ with PROVENANCE.json; an earlier snapshot is never "
+                    "overwritten, a source with nothing new writes nothing, a failing source writes nothing. "
+                    "Exit status: 0 ok or nothing new, 1 a source failed, 2 bad parameters.")
+    p.add_argument("sources", nargs="*", metavar="SOURCE",
+                   help=f"sources to fetch: {', '.join(FETCH_SOURCES)} (default: all)")
+    p.add_argument("--base-url", metavar="URL", default=None,
+                   help="ask this server instead of the source's own (a mirror, or a test server), e.g. "
+                        "http://127.0.0.1:8000; see --list for the defaults")
+    p.add_argument("--offline", action="store_true",
+                   help="do not touch the network (also ISOLATION_OFFLINE=1): report what would be fetched, change nothing")
+    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="connect and read timeout per request (default 30)")
+    p.add_argument("--retries", type=int, default=3, metavar="N",
+                   help="further attempts after a timeout, connection error, truncated body or HTTP 429/5xx (default 3)")
+    p.add_argument("--backoff", type=float, default=2.0, metavar="SECONDS",
+                   help="wait before the first retry, doubled for each further one (default 2)")
+    p.add_argument("--list", action="store_true", help="list the sources, the raw folders they refresh and their URLs")
+    p.set_defaults(func=_fetch)
     p = sub.add_parser("curate", help="derive data/curated/ from data/raw/ and data/manual/")
     p.set_defaults(func=_curate)
     p = sub.add_parser("validate", help="check every curated table and the raw checksums")

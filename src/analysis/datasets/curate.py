@@ -12,13 +12,13 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import config
-from analysis.datasets import codes, plausibility, snapshot
-from analysis.datasets.importers import release_files
-from analysis.datasets.schemas import HAND_CURATED, TABLES, UN_ADMISSION, UN_RESOLUTIONS_PARTIAL, UN_VOTES_PARTIAL, UNKNOWN_VOTE, VOTES, Table
-from analysis.datasets.tableio import check_table, read_table, read_text_table, write_table
-from analysis.errors import DataValidationError, Problem
-
-CRIMEA_HR = re.compile(r"^Situation of human rights in .*Crimea", re.IGNORECASE)
+from analysis.datasets import codes, plausibility, rawsources
+from analysis.datasets.importers import TITLE_TAIL, release_files
+from analysis.datasets.manual import hand_table, un_admission
+from analysis.datasets.records import assign_topics, partial_records, un_members
+from analysis.datasets.schemas import HAND_CURATED, TABLES
+from analysis.datasets.tableio import write_table
+from analysis.errors import DataValidationError, Problem, SnapshotRejected
 
 
 def _raw(*parts: str) -> Path:
@@ -35,8 +35,7 @@ def un_resolutions() -> pd.DataFrame:
         "date": src["date"],
         "session": src["session"].astype(int),
         "session_label": src["session_label"],
-        "title": src["title"].str.replace(r"\s*:\s*(resolution|decision) / adopted by the General Assembly\s*$", "",
-                                          regex=True),
+        "title": src["title"].str.replace(TITLE_TAIL, "", regex=True),
         "topic": "other",
         "yes": src["yes"].astype(int),
         "no": src["no"].astype(int),
@@ -49,27 +48,25 @@ def un_resolutions() -> pd.DataFrame:
     return out
 
 
-def assign_topics(res: pd.DataFrame) -> pd.DataFrame:
-    """topic: 'ukraine' for 68/262, 78/316 and every resolution of the 11th emergency special
-    session (ES-11, on Ukraine); 'crimea_human_rights' for the annual Crimea human-rights item."""
-    res = res.copy()
-    res["topic"] = "other"
-    res.loc[res["title"].str.match(CRIMEA_HR), "topic"] = "crimea_human_rights"
-    ukraine = (res["resolution"].isin(config.UKRAINE_RESOLUTIONS) | res["resolution"].str.match(r"^A/RES/ES-11/\d+$")
-               | (res["session_label"] == "ES-11"))
-    res.loc[ukraine, "topic"] = "ukraine"
-    return res
+def merge_releases(votes: pd.DataFrame, res: pd.DataFrame, releases: list[Path] | None = None,
+                   rejected: dict[str, list[Problem]] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Lay every UN Digital Library release (data/raw/undl-release-*, imported or fetched) over the
+    base snapshot: a record in a release replaces the base record with the same undl_id.
 
-
-def merge_releases(votes: pd.DataFrame, res: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Lay every imported UN Digital Library release (data/raw/undl-release-*) over the base
-    snapshot: a record in a release replaces the base record with the same undl_id."""
+    A fetched release that fails the importer's checks is recorded in ``rejected`` and skipped; an
+    imported one stops curation, as before."""
     from analysis.datasets.importers import parse_release
 
     votes = votes.assign(undl_id=votes["resolution"].map(res.set_index("resolution")["undl_id"]),
                          date=votes["resolution"].map(res.set_index("resolution")["date"]))
-    for path in release_files():
-        rel_votes, rel_res = parse_release(path, f"raw/{path.parent.name}/{path.name}")
+    for path in (release_files() if releases is None else releases):
+        try:
+            rel_votes, rel_res = parse_release(path, f"raw/{path.parent.name}/{path.name}")
+        except DataValidationError as exc:
+            if rejected is None or not rawsources.is_fetched(path.parent):
+                raise
+            rejected[f"raw/{path.parent.name}"] = exc.problems
+            continue
         rel_res["record"] = "full"
         votes = pd.concat([votes[~votes["undl_id"].isin(rel_res["undl_id"])], rel_votes], ignore_index=True)
         res = pd.concat([res[~res["undl_id"].isin(rel_res["undl_id"])], rel_res], ignore_index=True)
@@ -104,129 +101,17 @@ def _latest_value(path: Path, value_name: str) -> pd.DataFrame:
         ["iso3", value_name, f"{value_name}_year"]]
 
 
-def un_members(votes: pd.DataFrame, resolutions: pd.DataFrame) -> list[str]:
-    """The current UN members: the states listed in the most recent recorded vote with a full record."""
-    full = resolutions[resolutions["record"] == "full"] if "record" in resolutions else resolutions
-    last = full.sort_values(["date", "undl_id"]).iloc[-1]["resolution"]
-    return sorted(votes.loc[votes["resolution"] == last, "iso3"].unique())
-
-
-# --------------------------------------------------------------------------- partial records
-def _norm_title(title: str) -> str:
-    t = re.sub(r"\s*:\s*(resolution|decision) / adopted by the General Assembly\s*$", "", str(title))
-    return re.sub(r"\s+", " ", t).strip().lower()
-
-
-def _session_of(date: str) -> int:
-    """The regular session running on a date: session n opens in September of year 1945 + n."""
-    d = pd.Timestamp(date)
-    return d.year - 1945 if d.month >= 9 else d.year - 1946
-
-
-def _full_counterpart(row: pd.Series, full: pd.DataFrame) -> pd.Series | None:
-    """The full record that replaces a partial one: the same symbol, or the same date and title."""
-    hit = full[full["resolution"] == row["resolution"]]
-    if hit.empty:
-        same_day = full[full["date"] == row["date"]]
-        hit = same_day[same_day["title"].map(_norm_title) == _norm_title(row["title"])]
-    return hit.iloc[0] if len(hit) else None
-
-
-def replacement_problems(pres: pd.DataFrame, pvotes: pd.DataFrame, res: pd.DataFrame,
-                         votes: pd.DataFrame) -> tuple[set[str], list[Problem]]:
-    """Partial records (manual, as text) that a full record now replaces, and every disagreement between
-    them: the official totals must equal the full record's, and each sourced vote the member's vote there.
-    ``res`` and ``votes`` are the full records with dates written YYYY-MM-DD."""
-    rlabel, vlabel = f"manual/{UN_RESOLUTIONS_PARTIAL.filename}", f"manual/{UN_VOTES_PARTIAL.filename}"
-    full = res[res["record"] == "full"] if "record" in res else res
-    replaced, problems = set(), []
-    for idx, row in pres.iterrows():
-        counterpart = _full_counterpart(row, full)
-        if counterpart is None:
-            continue
-        replaced.add(row["resolution"])
-        for col in VOTES:
-            if int(row[col]) != int(counterpart[col]):
-                problems.append(Problem(rlabel, int(idx) + 2, col, row[col],
-                                        f"{int(counterpart[col])}, the '{col}' total of the full record "
-                                        f"{counterpart['resolution']} that replaces this partial record"))
-        fv = votes[votes["resolution"] == counterpart["resolution"]].set_index("iso3")["vote"].astype(str)
-        for vidx, v in pvotes[pvotes["resolution"] == row["resolution"]].iterrows():
-            if fv.get(v["iso3"]) != v["vote"]:
-                problems.append(Problem(vlabel, int(vidx) + 2, "vote", v["vote"],
-                                        f"{fv.get(v['iso3'], 'no listing')}, {v['iso3']}'s vote in the full record "
-                                        f"{counterpart['resolution']}"))
-    return replaced, problems
-
-
-def partial_records(votes: pd.DataFrame, res: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
-    """Lay the partial records of data/manual (official totals, the votes sources name) over the full
-    records. A partial record whose full record has arrived (a UN DL release with the same symbol, or
-    the same date and title) is dropped after checking that its totals and sourced votes agree with
-    the full record; otherwise every member gets a row, ``unknown`` where no source gives its vote.
-    Returns (votes, resolutions, problems); problems name lines of the manual files."""
-    pres, problems = hand_input(UN_RESOLUTIONS_PARTIAL)
-    pvotes, probs = hand_input(UN_VOTES_PARTIAL)
-    problems += probs
-    if pres is None or pvotes is None or problems:
-        return votes, res, problems
-    rlabel, vlabel = f"manual/{UN_RESOLUTIONS_PARTIAL.filename}", f"manual/{UN_VOTES_PARTIAL.filename}"
-    replaced, problems = replacement_problems(pres, pvotes, res, votes)
-    members = un_members(votes, res)
-    new_res, new_votes = [], []
-    for idx, row in pres.iterrows():
-        line = int(idx) + 2
-        if row["resolution"] in replaced:  # the UN release has arrived and replaces the partial record
-            continue
-        mine = pvotes[pvotes["resolution"] == row["resolution"]]
-        total = sum(int(row[c]) for c in VOTES)
-        if total != len(members):
-            problems.append(Problem(rlabel, line, "absent", row["absent"],
-                                    f"yes + no + abstain + absent = {len(members)}, the number of UN members "
-                                    f"(now {total})"))
-        counted = mine["vote"].value_counts()
-        for col in VOTES:
-            if int(counted.get(col, 0)) > int(row[col]):
-                problems.append(Problem(rlabel, line, col, row[col],
-                                        f"at least {int(counted.get(col, 0))}, the number of sourced '{col}' votes "
-                                        f"in {UN_VOTES_PARTIAL.filename}"))
-        known = dict(zip(mine["iso3"], mine["vote"]))
-        for vidx, v in mine.iterrows():
-            if v["iso3"] not in members:
-                problems.append(Problem(vlabel, int(vidx) + 2, "iso3", v["iso3"], "a UN member state"))
-        new_votes.append(pd.DataFrame({"resolution": row["resolution"], "iso3": members,
-                                       "vote": [known.get(i, UNKNOWN_VOTE) for i in members]}))
-        new_res.append({
-            "resolution": row["resolution"], "undl_id": pd.NA, "date": row["date"], "session": _session_of(row["date"]),
-            "session_label": row.get("session_label") if pd.notna(row.get("session_label")) else str(_session_of(row["date"])),
-            "title": row["title"], "topic": "other",
-            **{c: int(row[c]) for c in VOTES},
-            "meeting_record": "", "record_url": row["source_url"], "dropped_pre_admission": "", "record": "partial",
-        })
-    unknown_keys = set(pvotes["resolution"]) - set(pres["resolution"])
-    for vidx in pvotes.index[pvotes["resolution"].isin(unknown_keys)]:
-        problems.append(Problem(vlabel, int(vidx) + 2, "resolution", pvotes.at[vidx, "resolution"],
-                                f"a resolution listed in {UN_RESOLUTIONS_PARTIAL.filename}"))
-    if new_res:
-        res = pd.concat([res, pd.DataFrame(new_res)], ignore_index=True)
-        votes = pd.concat([votes, *new_votes], ignore_index=True)
-    res["undl_id"] = res["undl_id"].astype("Int64")
-    res = assign_topics(res).sort_values(["date", "undl_id", "resolution"], kind="stable").reset_index(drop=True)
-    order = {r: k for k, r in enumerate(res["resolution"])}
-    votes = votes.assign(_o=votes["resolution"].map(order)).sort_values(["_o", "iso3"], kind="stable")
-    return votes.drop(columns="_o").reset_index(drop=True), res, problems
-
-
-def countries(votes: pd.DataFrame, resolutions: pd.DataFrame, admission: pd.DataFrame) -> pd.DataFrame:
+def countries(votes: pd.DataFrame, resolutions: pd.DataFrame, admission: pd.DataFrame,
+              population: Path | None = None, gdp: Path | None = None) -> pd.DataFrame:
     members = un_members(votes, resolutions)
     out = pd.DataFrame({"iso3": members})
     out["name"] = out["iso3"].map(codes.display_name)
     adm = admission[["iso3", "un_member_from"]]
     out = out.merge(adm, on="iso3", how="left")
     out = out.merge(codes.regions(), on="iso3", how="left")
-    pop = _latest_value(_raw("wb-population", "population.csv"), "population")
-    gdp = _latest_value(_raw("wb-gdp", "gdp.csv"), "gdp")
-    out = out.merge(pop, on="iso3", how="left").merge(gdp, on="iso3", how="left")
+    pop = _latest_value(population or _raw("wb-population", "population.csv"), "population")
+    gdp_ = _latest_value(gdp or _raw("wb-gdp", "gdp.csv"), "gdp")
+    out = out.merge(pop, on="iso3", how="left").merge(gdp_, on="iso3", how="left")
     out = out.rename(columns={"gdp": "gdp_usd"})
     for col in ("population_year", "gdp_year"):
         out[col] = out[col].astype("Int64")
@@ -252,8 +137,8 @@ def alignment_bsv() -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- trade (IMF IMTS)
-def trade() -> pd.DataFrame:
-    src = pd.read_csv(_raw("imf-imts-russia", "RU_trade_imf_imts.csv"), dtype=str, keep_default_na=False,
+def trade(path: Path | None = None) -> pd.DataFrame:
+    src = pd.read_csv(path or _raw("imf-imts-russia", "RU_trade_imf_imts.csv"), dtype=str, keep_default_na=False,
                       encoding="utf-8-sig")
     src = src[src["COUNTERPART_COUNTRY.ID"].str.match(r"^[A-Z]{3}$")
               & ~src["COUNTERPART_COUNTRY.ID"].isin(["YUG", "CSK", "SCG", "ANT"])]
@@ -290,9 +175,11 @@ def unfriendly_states() -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- SIPRI
-def arms_transfers() -> pd.DataFrame:
-    path = _raw("sipri-arms-transfers", "trade_register_2000_2030_generated_2025-01-03.csv")
-    src = pd.read_csv(path, skiprows=11, dtype=str, keep_default_na=False)
+def arms_transfers(path: Path | None = None) -> pd.DataFrame:
+    path = path or _raw("sipri-arms-transfers", "trade_register_2000_2030_generated_2025-01-03.csv")
+    # the export's preamble (11 lines in the base snapshot) ends at the header line
+    head = rawsources.sipri_header_line(path.read_text(encoding="utf-8"))
+    src = pd.read_csv(path, skiprows=head or 0, dtype=str, keep_default_na=False)
     src = src[(src["Supplier"] == "Russia") | (src["Recipient"] == "Russia")]
     out = pd.DataFrame({
         "sipri_id": src["SIPRI AT Database ID"].astype(int),
@@ -311,53 +198,28 @@ def arms_transfers() -> pd.DataFrame:
     return out.sort_values(["sipri_id", "delivery_year"], kind="stable").reset_index(drop=True)
 
 
-# --------------------------------------------------------------------------- hand-curated
-def hand_table(name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """A hand-curated table from data/manual/, as text, checked against its schema first so that
-    problems name the lines of the file people edit."""
-    return hand_input(TABLES[name])
-
-
-def hand_input(table: Table) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Any hand-curated file (a curated table's source or an input such as the partial records), as
-    text, checked against its schema."""
-    path = config.manual_dir() / table.filename
-    label = f"manual/{table.filename}"
-    df, problems = read_text_table(path, label)
-    if df is None:
-        return None, problems
-    _, problems = check_table(df, table, label)
-    return (df if not problems else None), problems
-
-
-def un_admission() -> pd.DataFrame:
-    """UN admission dates (hand-curated, sourced), checked against their schema."""
-    df, problems = read_table(config.manual_dir() / UN_ADMISSION.filename, UN_ADMISSION,
-                              f"manual/{UN_ADMISSION.filename}")
-    if df is None:
-        raise DataValidationError(problems)
-    df["un_member_from"] = df["un_member_from"].dt.strftime("%Y-%m-%d")
-    return df
-
-
 # --------------------------------------------------------------------------- the whole set
-def build_all() -> dict[str, pd.DataFrame]:
-    """Every curated table, in memory."""
+def build_all(selection: rawsources.Selection | None = None) -> dict[str, pd.DataFrame]:
+    """Every curated table, in memory, from the snapshots in ``selection`` (default: the newest
+    valid snapshot of every source, :func:`rawsources.select`). Fetched releases that fail the
+    importer's checks are added to ``selection.rejected`` and skipped."""
+    sel = selection or rawsources.select()
     admission = un_admission()
     base_res = un_resolutions()
     base_votes = pd.read_csv(_raw("undl-ga-votes", "votes.csv.gz"), dtype=str, keep_default_na=False)
     votes, res = merge_releases(pd.DataFrame({"resolution": base_votes["resolution"], "iso3": base_votes["iso3"],
-                                              "vote": base_votes["vote"].map(config.UNDL_VOTE_CODES)}), base_res)
+                                              "vote": base_votes["vote"].map(config.UNDL_VOTE_CODES)}), base_res,
+                                sel.releases, sel.rejected)
     votes, res = drop_pre_admission(votes, res, admission)
     votes, res, problems = partial_records(votes, res)
     tables = {
         "un_resolutions": res,
         "un_votes": votes,
-        "countries": countries(votes, res, admission),
+        "countries": countries(votes, res, admission, sel.files["wb-population"], sel.files["wb-gdp"]),
         "alignment_bsv": alignment_bsv(),
-        "trade": trade(),
+        "trade": trade(sel.files["imf-imts-russia"]),
         "unfriendly_states": unfriendly_states(),
-        "arms_transfers": arms_transfers(),
+        "arms_transfers": arms_transfers(sel.files["sipri-arms-transfers"]),
     }
     for name in HAND_CURATED:
         df, probs = hand_table(name)
@@ -369,18 +231,43 @@ def build_all() -> dict[str, pd.DataFrame]:
     return tables
 
 
-def curate(out_dir: Path | None = None) -> dict[str, Path]:
-    """Build, validate, then write every curated table. Raises DataValidationError (nothing written)."""
+def _build_and_validate(sel: rawsources.Selection) -> dict[str, pd.DataFrame]:
     from analysis.datasets.validate import validate_frames
 
-    out_dir = Path(out_dir or config.curated_dir())
-    snapshot.verify_or_raise()  # never derive from a raw file that changed since it was taken
-    tables = build_all()
+    tables = build_all(sel)
     # Validate the text form exactly as it will be written and read back.
     validate_frames(tables, source_label="curated (before writing)")
+    return tables
+
+
+def curate(out_dir: Path | None = None) -> dict[str, Path]:
+    """Build, validate, then write every curated table, from the newest snapshot of every source
+    that validates (:func:`rawsources.select`).
+
+    Raises DataValidationError (nothing written) when the tables fail validation. When newer
+    fetched snapshots were rejected -- they failed their own checks, or the tables built from them
+    failed validation and the tables built without them pass -- the tables from the previous good
+    snapshots are written and SnapshotRejected is raised afterwards, naming every rejected folder
+    and its problems."""
+    out_dir = Path(out_dir or config.curated_dir())
+    problems = rawsources.verify_base()  # never derive from a raw file that changed since it was taken
+    if problems:
+        raise DataValidationError(problems)
+    sel = rawsources.select()
+    try:
+        tables = _build_and_validate(sel)
+    except DataValidationError as exc:
+        suspects = sel.in_use_behind(exc.problems)
+        if not suspects:
+            raise
+        # the new data broke a table: try again without the fetched snapshots behind it
+        sel = rawsources.select(exclude={**sel.rejected, **suspects})
+        tables = _build_and_validate(sel)
     written = {}
     for name, df in tables.items():
         path = out_dir / TABLES[name].filename
         write_table(df, path)
         written[name] = path
+    if sel.rejected:
+        raise SnapshotRejected(sel.rejected)
     return written

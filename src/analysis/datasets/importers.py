@@ -12,6 +12,7 @@ total_ms, undl_link`` with ms_code an ISO3 code and ms_vote Y, N, A, or X/blank 
 """
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from pathlib import Path
 
@@ -26,8 +27,10 @@ RELEASE_COLUMNS = ["undl_id", "ms_code", "ms_name", "ms_vote", "date", "session"
                    "committee_report", "meeting", "title", "agenda_title", "subjects", "vote_note", "total_yes",
                    "total_no", "total_abstentions", "total_non_voting", "total_ms", "undl_link"]
 # a release leaves the vote of a member that did not vote blank
-_VOTE = {**config.UNDL_VOTE_CODES, "": "absent"}
+VOTE_LETTERS = {**config.UNDL_VOTE_CODES, "": "absent"}
 RELEASE_PREFIX = "undl-release-"
+#: the tail UN Digital Library titles carry ("... : resolution / adopted by the General Assembly")
+TITLE_TAIL = r"\s*:\s*(resolution|decision) / adopted by the General Assembly\s*$"
 
 
 def parse_release(path: Path, label: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -46,13 +49,13 @@ def parse_release(path: Path, label: str | None = None) -> tuple[pd.DataFrame, p
     known = codes.iso3_codes()
     for idx, row in df.iterrows():
         line = int(idx) + 2
-        if row["ms_vote"].strip().upper() not in _VOTE:
+        if row["ms_vote"].strip().upper() not in VOTE_LETTERS:
             problems.append(Problem(label, line, "ms_vote", row["ms_vote"], "Y, N, A, X or empty (non-voting)"))
         if row["ms_code"] not in known:
             problems.append(Problem(label, line, "ms_code", row["ms_code"], "an ISO 3166-1 alpha-3 code"))
         if not re.fullmatch(r"\d+", row["undl_id"]):
             problems.append(Problem(label, line, "undl_id", row["undl_id"], "a numeric UN Digital Library record id"))
-        if pd.isna(pd.to_datetime(row["date"], errors="coerce", format="%Y-%m-%d")):
+        if not _is_date(row["date"]):
             problems.append(Problem(label, line, "date", row["date"], "a date written YYYY-MM-DD"))
         for col in ("total_yes", "total_no", "total_abstentions", "total_non_voting", "session"):
             if not re.fullmatch(r"\d+", row[col]):
@@ -60,7 +63,7 @@ def parse_release(path: Path, label: str | None = None) -> tuple[pd.DataFrame, p
     if problems:
         raise DataValidationError(problems)
 
-    df["vote"] = df["ms_vote"].str.strip().str.upper().map(_VOTE)
+    df["vote"] = df["ms_vote"].str.strip().str.upper().map(VOTE_LETTERS)
     dup = df.duplicated(["undl_id", "ms_code"], keep=False)
     for idx in df.index[dup]:
         problems.append(Problem(label, int(idx) + 2, "ms_code", df.at[idx, "ms_code"], "one row per member per vote"))
@@ -86,6 +89,18 @@ def parse_release(path: Path, label: str | None = None) -> tuple[pd.DataFrame, p
     votes = pd.DataFrame({"resolution": df["resolution"], "iso3": df["ms_code"], "vote": df["vote"],
                           "undl_id": df["undl_id"].astype(int), "date": df["date"]})
     return votes, pd.DataFrame(res_rows)
+
+
+def _is_date(text: str) -> bool:
+    """A real calendar date written YYYY-MM-DD (as pd.to_datetime(format="%Y-%m-%d") accepts, without
+    its cost per row)."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return False
+    try:
+        _dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _session_label(resolution: str, session: str) -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 import shutil
 from pathlib import Path
+from typing import Callable
 
 from analysis import config
 from analysis.errors import DataValidationError, Problem
-from analysis.files import atomic_write, sha256
+from analysis.files import atomic_write, sha256, token
 
 PROVENANCE = "PROVENANCE.json"
 REQUIRED_FIELDS = ("source", "title", "publisher", "origin", "licence", "attribution", "retrieved", "files")
@@ -46,6 +48,8 @@ def load_provenance(raw_root: Path | None = None) -> dict[str, dict]:
     raw_root = Path(raw_root or config.raw_dir())
     out = {}
     for p in sorted(raw_root.glob(f"*/{PROVENANCE}")):
+        if p.parent.name.startswith("."):  # a snapshot being written (see write_new), not yet a snapshot
+            continue
         out[p.parent.name] = json.loads(p.read_text(encoding="utf-8"))
     return out
 
@@ -58,22 +62,41 @@ def verify(raw_root: Path | None = None) -> list[Problem]:
     if not provs:
         problems.append(Problem(str(raw_root), None, None, None, "at least one raw/<source>/PROVENANCE.json"))
     for name, rec in provs.items():
-        for field in REQUIRED_FIELDS:
-            if not rec.get(field):
-                problems.append(Problem(f"raw/{name}/{PROVENANCE}", None, field, None, "a non-empty value"))
-        for fname, info in rec.get("files", {}).items():
-            path = raw_root / name / fname
-            if not path.exists():
-                problems.append(Problem(f"raw/{name}/{fname}", None, None, None, "the file listed in PROVENANCE.json"))
-                continue
-            size = path.stat().st_size
-            if info.get("bytes") is not None and size != info["bytes"]:
-                problems.append(Problem(f"raw/{name}/{fname}", None, "bytes", size,
-                                        f"{info['bytes']} bytes (recorded in PROVENANCE.json): raw files are immutable"))
-            digest = sha256(path)
-            if digest != info.get("sha256"):
-                problems.append(Problem(f"raw/{name}/{fname}", None, "sha256", digest,
-                                        f"{info.get('sha256')} (recorded in PROVENANCE.json): raw files are immutable"))
+        problems += _verify_record(raw_root / name, rec)
+    return problems
+
+
+def verify_folder(folder: Path) -> list[Problem]:
+    """:func:`verify` for one snapshot folder (which must hold a PROVENANCE.json)."""
+    path = Path(folder) / PROVENANCE
+    if not path.exists():
+        return [Problem(f"raw/{Path(folder).name}", None, None, None, f"a {PROVENANCE}")]
+    try:
+        rec = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return [Problem(f"raw/{Path(folder).name}/{PROVENANCE}", None, None, None, f"valid JSON ({exc})")]
+    return _verify_record(Path(folder), rec)
+
+
+def _verify_record(folder: Path, rec: dict) -> list[Problem]:
+    name = folder.name
+    problems: list[Problem] = []
+    for field in REQUIRED_FIELDS:
+        if not rec.get(field):
+            problems.append(Problem(f"raw/{name}/{PROVENANCE}", None, field, None, "a non-empty value"))
+    for fname, info in rec.get("files", {}).items():
+        path = folder / fname
+        if not path.exists():
+            problems.append(Problem(f"raw/{name}/{fname}", None, None, None, "the file listed in PROVENANCE.json"))
+            continue
+        size = path.stat().st_size
+        if info.get("bytes") is not None and size != info["bytes"]:
+            problems.append(Problem(f"raw/{name}/{fname}", None, "bytes", size,
+                                    f"{info['bytes']} bytes (recorded in PROVENANCE.json): raw files are immutable"))
+        digest = sha256(path)
+        if digest != info.get("sha256"):
+            problems.append(Problem(f"raw/{name}/{fname}", None, "sha256", digest,
+                                    f"{info.get('sha256')} (recorded in PROVENANCE.json): raw files are immutable"))
     return problems
 
 
@@ -81,3 +104,47 @@ def verify_or_raise(raw_root: Path | None = None) -> None:
     problems = verify(raw_root)
     if problems:
         raise DataValidationError(problems)
+
+
+def free_name(raw_root: Path, stem: str) -> str:
+    """``stem`` if ``raw/<stem>`` does not exist, else ``stem.2``, ``stem.3``, ... (these sort after
+    ``stem``): a second snapshot taken on the same day never replaces the first."""
+    name, n = stem, 1
+    while (Path(raw_root) / name).exists():
+        n += 1
+        name = f"{stem}.{n}"
+    return name
+
+
+def write_new(name: str, files: dict[str, bytes], meta: dict, raw_root: Path | None = None,
+              retrieved: str | None = None, check: Callable[[Path], None] | None = None) -> Path:
+    """Write a new snapshot ``raw/<name>/`` from bytes in memory, all or nothing.
+
+    The files and PROVENANCE.json (``meta`` plus ``retrieved`` and the sha256 and size of every
+    file) are written into a hidden staging folder next to it; ``check(staging_folder)`` may raise
+    to refuse them; then the folder is renamed into place in one step. Readers never see a
+    half-written snapshot, and an existing snapshot is never replaced (FileExistsError)."""
+    raw_root = Path(raw_root or config.raw_dir())
+    dest = raw_root / name
+    if dest.exists():
+        raise FileExistsError(f"{dest} exists; raw snapshots are immutable — choose a new name")
+    staging = raw_root / f".{name}.tmp-{token()}"
+    staging.mkdir(parents=True)
+    try:
+        record = {"source": name, **meta, "retrieved": retrieved or _dt.date.today().isoformat(), "files": {}}
+        for fname, data in files.items():
+            atomic_write(staging / fname, data)
+            record["files"][fname] = {"sha256": sha256(staging / fname), "bytes": (staging / fname).stat().st_size}
+        missing = [f for f in REQUIRED_FIELDS if not record.get(f)]
+        if missing:
+            raise ValueError(f"provenance of {name} lacks {missing}")
+        atomic_write(staging / PROVENANCE, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+        if check is not None:
+            check(staging)
+        if dest.exists():
+            raise FileExistsError(f"{dest} exists; raw snapshots are immutable — choose a new name")
+        os.rename(staging, dest)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return dest

@@ -207,18 +207,19 @@ def _state_event_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
 def _partial_manual_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
     """Every partial record of data/manual is either in un_resolutions.csv as a partial record, or
     replaced by a full record (a UN DL release) whose totals and votes agree with it."""
-    from analysis.datasets import curate
+    from analysis.datasets.manual import hand_input
+    from analysis.datasets.records import replacement_problems
     from analysis.datasets.schemas import UN_RESOLUTIONS_PARTIAL, UN_VOTES_PARTIAL
 
     if not (config.manual_dir() / UN_RESOLUTIONS_PARTIAL.filename).exists():
         return []
-    pres, problems = curate.hand_input(UN_RESOLUTIONS_PARTIAL)
-    pvotes, probs = curate.hand_input(UN_VOTES_PARTIAL)
+    pres, problems = hand_input(UN_RESOLUTIONS_PARTIAL)
+    pvotes, probs = hand_input(UN_VOTES_PARTIAL)
     problems += probs
     if pres is None or pvotes is None:
         return problems
     res = t["un_resolutions"].assign(date=t["un_resolutions"]["date"].dt.strftime("%Y-%m-%d"))
-    replaced, probs = curate.replacement_problems(pres, pvotes, res, t["un_votes"])
+    replaced, probs = replacement_problems(pres, pvotes, res, t["un_votes"])
     problems += probs
     present = set(res.loc[res["record"] == "partial", "resolution"]) if "record" in res else set()
     for idx, row in pres.iterrows():

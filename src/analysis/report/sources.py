@@ -9,8 +9,15 @@ from analysis.datasets import snapshot
 
 
 def raw_sources() -> pd.DataFrame:
+    """The raw snapshots the curated tables were derived from (a refreshed source lists only the
+    snapshot curate reads, not the ones it superseded or rejected)."""
+    from analysis.datasets import rawsources
+
+    used = rawsources.in_use()
     rows = []
     for name, p in snapshot.load_provenance().items():
+        if name not in used:
+            continue
         rows.append({"source": name, "title": p["title"], "publisher": p["publisher"], "version": p["origin"],
                      "licence": p["licence"], "attribution": p["attribution"], "retrieved": p["retrieved"],
                      "files": ", ".join(p["files"])})
