@@ -38,6 +38,8 @@ def _small_tables() -> dict[str, pd.DataFrame]:
     t["arms_transfers"] = a[a["recipient_iso3"].isin(SMALL) & a["supplier_iso3"].isin(SMALL)]
     for name in ("memberships", "leader_visits", "treaties"):
         t[name] = t[name][t[name]["iso3"].isin(SMALL)]
+    # state_events and icc_notices stay whole (no small state has a row); notes only for deals kept
+    t["arms_notes"] = t["arms_notes"][t["arms_notes"]["sipri_id"].isin(t["arms_transfers"]["sipri_id"])]
     return {k: v.reset_index(drop=True) for k, v in t.items()}
 
 
@@ -100,9 +102,10 @@ def _tiny_tables() -> dict[str, pd.DataFrame]:
     for k, (sym, date, session, topic, vs) in enumerate(TINY_RESOLUTIONS):
         counts = {v: sum(1 for x in vs if x == v) for v in ("yes", "no", "abstain", "absent")}
         res.append({"resolution": sym, "undl_id": 1000 + k, "date": date, "session": session, "title": sym,
-                    "topic": topic, **counts, "record_url": f"https://example.org/{k}"})
+                    "topic": topic, **counts, "record_url": f"https://example.org/{k}", "record": "full"})
         vts += [{"resolution": sym, "iso3": i, "vote": v} for i, v in zip(iso, vs) if v is not None]
-    src = {"source": "test", "source_url": "https://example.org", "checked": "no", "checked_source": None, "notes": None}
+    src = {"source": "test", "source_url": "https://example.org", "source_tier": "secondary", "checked": "no",
+           "checked_source": None, "notes": None}
     memberships = pd.DataFrame([
         {"iso3": "BLR", "group": "ICC", "joined": "2020-01-01", "left": "2023-01-01", **src},  # left before a visit
         {"iso3": "CHN", "group": "ICC", "joined": "2024-01-01", "left": None, **src},  # joined after a visit
@@ -118,7 +121,7 @@ def _tiny_tables() -> dict[str, pd.DataFrame]:
     ])
     treaties = pd.DataFrame([
         {"iso3": "BLR", "title": "Security treaty", "kind": "security_guarantees", "signed": "2022-01-01",
-         "in_force": "2023-06-01", "mutual_assistance_article": "Article 2", **src},
+         "in_force": "2023-06-01", "ended": None, "mutual_assistance_article": "Article 2", "status_note": None, **src},
     ])
     unfriendly = pd.DataFrame([{"iso3": "USA", "name": "United States", "listed_on": "2022-03-05"}])
     trade = pd.DataFrame([
@@ -126,7 +129,7 @@ def _tiny_tables() -> dict[str, pd.DataFrame]:
         {"partner_iso3": "USA", "year": 2021, "exports_usd": 50.0, "imports_usd": 50.0, "partner_derived": False},
         {"partner_iso3": "CHN", "year": 2022, "exports_usd": 150.0, "imports_usd": 150.0, "partner_derived": True},
         {"partner_iso3": "USA", "year": 2022, "exports_usd": 10.0, "imports_usd": None, "partner_derived": True},
-    ])
+    ]).assign(excluded=False, exclusion_reason=None)
     arms = pd.DataFrame([
         {"sipri_id": 1, "supplier": "Russia", "supplier_iso3": "RUS", "recipient": "China", "recipient_iso3": "CHN",
          "order_year": 2015, "delivery_year": 2016, "designation": "x", "description": "y", "number_delivered": 2,
@@ -140,7 +143,15 @@ def _tiny_tables() -> dict[str, pd.DataFrame]:
     ])
     bsv = pd.DataFrame([{"iso3": "BLR", "session": 64, "year": 2009, "ideal_point": 0.1, "agree_russia": 0.5,
                          "agree_usa": 0.5, "agree_china": 0.5}])
+    events = pd.DataFrame([  # South Sudan had no vote until it paid, before voting on ES-11/6
+        {"iso3": "SSD", "event": "article19_no_vote", "start": "2023-01-19", "end": "2023-02-23", "description": "t",
+         **src}])
+    notices = pd.DataFrame([  # the withdrawal that ends Belarus's (invented) ICC spell
+        {"iso3": "BLR", "event": "withdrawal_notified", "date": "2022-01-01", "effective": "2023-01-01",
+         "status": "confirmed", "description": "t", **src}])
+    arms_notes = pd.DataFrame([{"sipri_id": 2, "note": "context", **src}])
     return {"countries": countries, "un_resolutions": pd.DataFrame(res), "un_votes": pd.DataFrame(vts),
+            "state_events": events, "icc_notices": notices, "arms_notes": arms_notes,
             "memberships": memberships, "leader_visits": visits, "treaties": treaties,
             "unfriendly_states": unfriendly, "trade": trade, "arms_transfers": arms, "alignment_bsv": bsv}
 

@@ -6,6 +6,7 @@ holds ``raw/``, ``manual/`` and ``curated/``), which tests use to work on fixtur
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -44,7 +45,10 @@ HISTORIC_CODES = {
     "EAZ": "Zanzibar",
 }
 
-# The Ukraine set of UN General Assembly resolutions (topic "ukraine").
+# The Ukraine set of UN General Assembly resolutions (topic "ukraine"). Every A/RES/ES-11/* resolution, and
+# every record of the ES-11 session, is tagged "ukraine" by pattern as well (curate.assign_topics).
+# "UNGA-ESS11-2026-02-24" is the PROVISIONAL key of the resolution of 24 February 2026 ("Support for lasting peace
+# in Ukraine"), whose symbol is not yet sourced; it is a partial record (data/manual/un_resolutions_partial.csv).
 UKRAINE_RESOLUTIONS = (
     "A/RES/68/262",
     "A/RES/ES-11/1",
@@ -56,20 +60,28 @@ UKRAINE_RESOLUTIONS = (
     "A/RES/78/316",
     "A/RES/ES-11/7",
     "A/RES/ES-11/8",
+    "A/RES/ES-11/9",
+    "UNGA-ESS11-2026-02-24",
 )
 
 # Short labels for charts and tables.
 def short_symbol(resolution: str) -> str:
-    """'A/RES/ES-11/1' -> 'ES-11/1'; 'A/RES/68/262' -> '68/262'."""
+    """'A/RES/ES-11/1' -> 'ES-11/1'; 'A/RES/68/262' -> '68/262'; a provisional key of a resolution
+    whose symbol is not yet sourced, 'UNGA-ESS11-2026-02-24' -> 'ES-11/? (2026-02-24)'."""
     for prefix in ("A/RES/", "A/DEC/"):
         if resolution.startswith(prefix):
             return resolution[len(prefix):]
+    m = re.fullmatch(r"UNGA-ESS(\d+)-(\d{4}-\d{2}-\d{2})", resolution)
+    if m:
+        return f"ES-{m.group(1)}/? ({m.group(2)})"
     return resolution
 
 
 VOTE_VALUES = ("yes", "no", "abstain", "absent")
 #: Vote codes of the UN Digital Library voting data (Y/N/A; X = recorded as not voting).
 UNDL_VOTE_CODES = {"Y": "yes", "N": "no", "A": "abstain", "X": "absent"}
+#: The vote of a member on a partial record (official totals known) whose vote no source gives yet.
+UNKNOWN_VOTE = "unknown"
 
 # The six states of the DW article (the report's default focus) and the comparison states.
 FOCUS = ("CHN", "PRK", "BLR", "IRN", "SYR", "VNM")

@@ -68,7 +68,7 @@ def add_build_command(sub) -> None:
                     "write an index. Parameters are validated before any kernel starts (exit 2); a "
                     "failing notebook keeps the previous report and makes the command exit 1.")
     p.add_argument("--as-of", metavar="DATE", default=None,
-                   help="data date YYYY-MM-DD (default: the latest date in the data)")
+                   help="data date YYYY-MM-DD (default: today, the build date)")
     p.add_argument("--profiles", metavar="SPEC", default=None,
                    help="country profiles: comma list of ISO3 codes (CHN,IND), 'all' (every UN member) or "
                         "'none' (default: the report's focus states, CHN,PRK,BLR,IRN,SYR,VNM)")

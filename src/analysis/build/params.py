@@ -148,7 +148,7 @@ def parse_profiles(spec: str | None, default: list[str], members: dict[str, str]
 
 
 def validate_as_of(value: Any) -> str:
-    """A date parameter -> 'YYYY-MM-DD' (None or 'latest' -> the latest data date).
+    """A date parameter -> 'YYYY-MM-DD' (None or 'latest' -> today, the build date).
 
     Uses :func:`analysis.asof.resolve`, whose ParameterError names the accepted range."""
     from analysis.datasets import asof
@@ -164,7 +164,8 @@ def validate_as_of(value: Any) -> str:
             raise
         from analysis.datasets import data  # a message without the range (e.g. 'NaT'): add it
 
-        raise ParameterError(f"{exc} between {data.earliest_date().date()} and {data.latest_date().date()}") from exc
+        raise ParameterError(f"{exc} between {data.earliest_date().date()} and today "
+                             f"({asof.today().date()})") from exc
 
 
 # --------------------------------------------------------------------------- values

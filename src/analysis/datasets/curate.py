@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import config
-from analysis.datasets import codes, snapshot
+from analysis.datasets import codes, plausibility, snapshot
 from analysis.datasets.importers import release_files
-from analysis.datasets.schemas import HAND_CURATED, TABLES, UN_ADMISSION
+from analysis.datasets.schemas import HAND_CURATED, TABLES, UN_ADMISSION, UN_RESOLUTIONS_PARTIAL, UN_VOTES_PARTIAL, UNKNOWN_VOTE, VOTES, Table
 from analysis.datasets.tableio import check_table, read_table, read_text_table, write_table
 from analysis.errors import DataValidationError, Problem
 
@@ -44,6 +44,7 @@ def un_resolutions() -> pd.DataFrame:
         "absent": src["non_voting"].astype(int) - dropped,
         "meeting_record": src["meeting_record"],
         "record_url": src["record_link"].str.replace("?ln=en", "", regex=False),
+        "record": "full",
     })
     return out
 
@@ -54,7 +55,8 @@ def assign_topics(res: pd.DataFrame) -> pd.DataFrame:
     res = res.copy()
     res["topic"] = "other"
     res.loc[res["title"].str.match(CRIMEA_HR), "topic"] = "crimea_human_rights"
-    ukraine = res["resolution"].isin(config.UKRAINE_RESOLUTIONS) | res["resolution"].str.match(r"^A/RES/ES-11/\d+$")
+    ukraine = (res["resolution"].isin(config.UKRAINE_RESOLUTIONS) | res["resolution"].str.match(r"^A/RES/ES-11/\d+$")
+               | (res["session_label"] == "ES-11"))
     res.loc[ukraine, "topic"] = "ukraine"
     return res
 
@@ -68,6 +70,7 @@ def merge_releases(votes: pd.DataFrame, res: pd.DataFrame) -> tuple[pd.DataFrame
                          date=votes["resolution"].map(res.set_index("resolution")["date"]))
     for path in release_files():
         rel_votes, rel_res = parse_release(path, f"raw/{path.parent.name}/{path.name}")
+        rel_res["record"] = "full"
         votes = pd.concat([votes[~votes["undl_id"].isin(rel_res["undl_id"])], rel_votes], ignore_index=True)
         res = pd.concat([res[~res["undl_id"].isin(rel_res["undl_id"])], rel_res], ignore_index=True)
     res = assign_topics(res).sort_values(["date", "undl_id"], kind="stable").reset_index(drop=True)
@@ -102,9 +105,116 @@ def _latest_value(path: Path, value_name: str) -> pd.DataFrame:
 
 
 def un_members(votes: pd.DataFrame, resolutions: pd.DataFrame) -> list[str]:
-    """The current UN members: the states listed in the most recent recorded vote."""
-    last = resolutions.sort_values(["date", "undl_id"]).iloc[-1]["resolution"]
+    """The current UN members: the states listed in the most recent recorded vote with a full record."""
+    full = resolutions[resolutions["record"] == "full"] if "record" in resolutions else resolutions
+    last = full.sort_values(["date", "undl_id"]).iloc[-1]["resolution"]
     return sorted(votes.loc[votes["resolution"] == last, "iso3"].unique())
+
+
+# --------------------------------------------------------------------------- partial records
+def _norm_title(title: str) -> str:
+    t = re.sub(r"\s*:\s*(resolution|decision) / adopted by the General Assembly\s*$", "", str(title))
+    return re.sub(r"\s+", " ", t).strip().lower()
+
+
+def _session_of(date: str) -> int:
+    """The regular session running on a date: session n opens in September of year 1945 + n."""
+    d = pd.Timestamp(date)
+    return d.year - 1945 if d.month >= 9 else d.year - 1946
+
+
+def _full_counterpart(row: pd.Series, full: pd.DataFrame) -> pd.Series | None:
+    """The full record that replaces a partial one: the same symbol, or the same date and title."""
+    hit = full[full["resolution"] == row["resolution"]]
+    if hit.empty:
+        same_day = full[full["date"] == row["date"]]
+        hit = same_day[same_day["title"].map(_norm_title) == _norm_title(row["title"])]
+    return hit.iloc[0] if len(hit) else None
+
+
+def replacement_problems(pres: pd.DataFrame, pvotes: pd.DataFrame, res: pd.DataFrame,
+                         votes: pd.DataFrame) -> tuple[set[str], list[Problem]]:
+    """Partial records (manual, as text) that a full record now replaces, and every disagreement between
+    them: the official totals must equal the full record's, and each sourced vote the member's vote there.
+    ``res`` and ``votes`` are the full records with dates written YYYY-MM-DD."""
+    rlabel, vlabel = f"manual/{UN_RESOLUTIONS_PARTIAL.filename}", f"manual/{UN_VOTES_PARTIAL.filename}"
+    full = res[res["record"] == "full"] if "record" in res else res
+    replaced, problems = set(), []
+    for idx, row in pres.iterrows():
+        counterpart = _full_counterpart(row, full)
+        if counterpart is None:
+            continue
+        replaced.add(row["resolution"])
+        for col in VOTES:
+            if int(row[col]) != int(counterpart[col]):
+                problems.append(Problem(rlabel, int(idx) + 2, col, row[col],
+                                        f"{int(counterpart[col])}, the '{col}' total of the full record "
+                                        f"{counterpart['resolution']} that replaces this partial record"))
+        fv = votes[votes["resolution"] == counterpart["resolution"]].set_index("iso3")["vote"].astype(str)
+        for vidx, v in pvotes[pvotes["resolution"] == row["resolution"]].iterrows():
+            if fv.get(v["iso3"]) != v["vote"]:
+                problems.append(Problem(vlabel, int(vidx) + 2, "vote", v["vote"],
+                                        f"{fv.get(v['iso3'], 'no listing')}, {v['iso3']}'s vote in the full record "
+                                        f"{counterpart['resolution']}"))
+    return replaced, problems
+
+
+def partial_records(votes: pd.DataFrame, res: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+    """Lay the partial records of data/manual (official totals, the votes sources name) over the full
+    records. A partial record whose full record has arrived (a UN DL release with the same symbol, or
+    the same date and title) is dropped after checking that its totals and sourced votes agree with
+    the full record; otherwise every member gets a row, ``unknown`` where no source gives its vote.
+    Returns (votes, resolutions, problems); problems name lines of the manual files."""
+    pres, problems = hand_input(UN_RESOLUTIONS_PARTIAL)
+    pvotes, probs = hand_input(UN_VOTES_PARTIAL)
+    problems += probs
+    if pres is None or pvotes is None or problems:
+        return votes, res, problems
+    rlabel, vlabel = f"manual/{UN_RESOLUTIONS_PARTIAL.filename}", f"manual/{UN_VOTES_PARTIAL.filename}"
+    replaced, problems = replacement_problems(pres, pvotes, res, votes)
+    members = un_members(votes, res)
+    new_res, new_votes = [], []
+    for idx, row in pres.iterrows():
+        line = int(idx) + 2
+        if row["resolution"] in replaced:  # the UN release has arrived and replaces the partial record
+            continue
+        mine = pvotes[pvotes["resolution"] == row["resolution"]]
+        total = sum(int(row[c]) for c in VOTES)
+        if total != len(members):
+            problems.append(Problem(rlabel, line, "absent", row["absent"],
+                                    f"yes + no + abstain + absent = {len(members)}, the number of UN members "
+                                    f"(now {total})"))
+        counted = mine["vote"].value_counts()
+        for col in VOTES:
+            if int(counted.get(col, 0)) > int(row[col]):
+                problems.append(Problem(rlabel, line, col, row[col],
+                                        f"at least {int(counted.get(col, 0))}, the number of sourced '{col}' votes "
+                                        f"in {UN_VOTES_PARTIAL.filename}"))
+        known = dict(zip(mine["iso3"], mine["vote"]))
+        for vidx, v in mine.iterrows():
+            if v["iso3"] not in members:
+                problems.append(Problem(vlabel, int(vidx) + 2, "iso3", v["iso3"], "a UN member state"))
+        new_votes.append(pd.DataFrame({"resolution": row["resolution"], "iso3": members,
+                                       "vote": [known.get(i, UNKNOWN_VOTE) for i in members]}))
+        new_res.append({
+            "resolution": row["resolution"], "undl_id": pd.NA, "date": row["date"], "session": _session_of(row["date"]),
+            "session_label": row.get("session_label") if pd.notna(row.get("session_label")) else str(_session_of(row["date"])),
+            "title": row["title"], "topic": "other",
+            **{c: int(row[c]) for c in VOTES},
+            "meeting_record": "", "record_url": row["source_url"], "dropped_pre_admission": "", "record": "partial",
+        })
+    unknown_keys = set(pvotes["resolution"]) - set(pres["resolution"])
+    for vidx in pvotes.index[pvotes["resolution"].isin(unknown_keys)]:
+        problems.append(Problem(vlabel, int(vidx) + 2, "resolution", pvotes.at[vidx, "resolution"],
+                                f"a resolution listed in {UN_RESOLUTIONS_PARTIAL.filename}"))
+    if new_res:
+        res = pd.concat([res, pd.DataFrame(new_res)], ignore_index=True)
+        votes = pd.concat([votes, *new_votes], ignore_index=True)
+    res["undl_id"] = res["undl_id"].astype("Int64")
+    res = assign_topics(res).sort_values(["date", "undl_id", "resolution"], kind="stable").reset_index(drop=True)
+    order = {r: k for k, r in enumerate(res["resolution"])}
+    votes = votes.assign(_o=votes["resolution"].map(order)).sort_values(["_o", "iso3"], kind="stable")
+    return votes.drop(columns="_o").reset_index(drop=True), res, problems
 
 
 def countries(votes: pd.DataFrame, resolutions: pd.DataFrame, admission: pd.DataFrame) -> pd.DataFrame:
@@ -160,7 +270,10 @@ def trade() -> pd.DataFrame:
         "exports_usd": wide.get("XG_FOB_USD"), "imports_usd": wide.get("MG_CIF_USD"),
     })
     out["partner_derived"] = out["year"] >= 2022
-    return out.sort_values(["partner_iso3", "year"]).reset_index(drop=True)
+    out = out.sort_values(["partner_iso3", "year"]).reset_index(drop=True)
+    # Sanity rule: partner-derived values implausible against the partner's own economy are kept but
+    # flagged and excluded from rankings and shares (analysis.datasets.plausibility).
+    return plausibility.apply_trade_rules(out, plausibility.gdp_by_year(_raw("wb-gdp", "gdp.csv")))
 
 
 # --------------------------------------------------------------------------- unfriendly list
@@ -202,7 +315,12 @@ def arms_transfers() -> pd.DataFrame:
 def hand_table(name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
     """A hand-curated table from data/manual/, as text, checked against its schema first so that
     problems name the lines of the file people edit."""
-    table = TABLES[name]
+    return hand_input(TABLES[name])
+
+
+def hand_input(table: Table) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Any hand-curated file (a curated table's source or an input such as the partial records), as
+    text, checked against its schema."""
     path = config.manual_dir() / table.filename
     label = f"manual/{table.filename}"
     df, problems = read_text_table(path, label)
@@ -231,6 +349,7 @@ def build_all() -> dict[str, pd.DataFrame]:
     votes, res = merge_releases(pd.DataFrame({"resolution": base_votes["resolution"], "iso3": base_votes["iso3"],
                                               "vote": base_votes["vote"].map(config.UNDL_VOTE_CODES)}), base_res)
     votes, res = drop_pre_admission(votes, res, admission)
+    votes, res, problems = partial_records(votes, res)
     tables = {
         "un_resolutions": res,
         "un_votes": votes,
@@ -240,7 +359,6 @@ def build_all() -> dict[str, pd.DataFrame]:
         "unfriendly_states": unfriendly_states(),
         "arms_transfers": arms_transfers(),
     }
-    problems: list[Problem] = []
     for name in HAND_CURATED:
         df, probs = hand_table(name)
         problems += probs

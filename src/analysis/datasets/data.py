@@ -1,7 +1,7 @@
 """Load curated tables for notebooks and metrics: one call per table, typed, cached per process.
 
     from analysis import data
-    votes = data.votes()            # resolution, iso3, vote (categorical yes/no/abstain/absent)
+    votes = data.votes()            # resolution, iso3, vote (categorical yes/no/abstain/absent/unknown)
     res = data.resolutions()        # dates as datetime64
 
 Tables are read with explicit dtypes (fast); `python -m analysis validate` is the full check.
@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import config
-from analysis.datasets.schemas import TABLES, VOTES
+from analysis.datasets.schemas import TABLES, VOTE_DOMAIN
 
 
 def _read_spec(name: str) -> tuple[dict[str, str], list[str]]:
@@ -48,9 +48,11 @@ def _load(name: str, directory: str) -> pd.DataFrame:
     dtypes, dates = _read_spec(name)
     df = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""], parse_dates=dates)
     if name == "un_votes":
-        df["vote"] = pd.Categorical(df["vote"], categories=VOTES)
+        df["vote"] = pd.Categorical(df["vote"], categories=VOTE_DOMAIN)
     if name == "trade":
         df["partner_derived"] = df["partner_derived"].astype(str).str.lower() == "true"
+        if "excluded" in df:
+            df["excluded"] = df["excluded"].astype(str).str.lower() == "true"
     return df
 
 
@@ -126,6 +128,18 @@ def leader_visits() -> pd.DataFrame:
 
 def treaties() -> pd.DataFrame:
     return load("treaties")
+
+
+def state_events() -> pd.DataFrame:
+    return load("state_events")
+
+
+def icc_notices() -> pd.DataFrame:
+    return load("icc_notices")
+
+
+def arms_notes() -> pd.DataFrame:
+    return load("arms_notes")
 
 
 def latest_date() -> pd.Timestamp:

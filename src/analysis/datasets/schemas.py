@@ -13,6 +13,14 @@ import pandas as pd
 import pandera.pandas as pa
 
 VOTES = ["yes", "no", "abstain", "absent"]
+#: A member of a partial record (official totals known, not every vote sourced) whose vote is not sourced.
+UNKNOWN_VOTE = "unknown"
+VOTE_DOMAIN = VOTES + [UNKNOWN_VOTE]
+RECORDS = ["full", "partial"]
+TIERS = ["official", "wire", "news", "secondary"]
+STATE_EVENTS = ["government_change", "contested_seat", "article19_no_vote"]
+ICC_EVENTS = ["withdrawal_announced", "withdrawal_notified", "withdrawal_revoked"]
+NOTICE_STATUS = ["confirmed", "reported", "uncertain"]
 TOPICS = ["ukraine", "crimea_human_rights", "other"]
 GROUPS = ["ICC", "NATO", "EU", "CSTO", "SCO", "BRICS", "EAEU", "G7"]
 TREATY_KINDS = ["mutual_defence", "security_guarantees", "strategic_partnership", "friendship_cooperation",
@@ -25,10 +33,19 @@ def _latest() -> pd.Timestamp:
     return pd.Timestamp(_dt.date.today())
 
 
-def _date(nullable: bool = False) -> pa.Column:
+def _date(nullable: bool = False, future: bool = False) -> pa.Column:
+    """A YYYY-MM-DD date from 1945 on; up to today unless ``future`` (e.g. the effective date of a notice)."""
+    if future:
+        return pa.Column("datetime64[ns]", coerce=True, nullable=nullable,
+                         checks=[pa.Check(lambda s: s.isna() | (s >= EARLIEST), element_wise=False,
+                                          error="a date from 1945-01-01 on")])
     return pa.Column("datetime64[ns]", coerce=True, nullable=nullable,
                      checks=[pa.Check(lambda s: s.isna() | ((s >= EARLIEST) & (s <= _latest())),
                                       element_wise=False, error="a date between 1945-01-01 and today")])
+
+
+def _isin(values: list[str], nullable: bool = False) -> pa.Column:
+    return pa.Column(str, pa.Check.isin(values), nullable=nullable)
 
 
 def _iso3(nullable: bool = False) -> pa.Column:
@@ -56,6 +73,7 @@ def _float(min_value: float | None = None, max_value: float | None = None, nulla
 _SOURCED = {
     "source": _text(),
     "source_url": pa.Column(str, pa.Check.str_matches(r"^https?://"), nullable=False),
+    "source_tier": _isin(TIERS),
     "checked": pa.Column(str, pa.Check.isin(["yes", "no"])),
     "checked_source": _text(nullable=True),
     "notes": _text(nullable=True),
@@ -88,13 +106,14 @@ TABLES: dict[str, Table] = {t.name: t for t in [
         "gdp_usd": _float(min_value=0), "gdp_year": _int(1960, nullable=True),
     }), key=("iso3",), description="the 193 UN member states"),
     Table("un_resolutions", "un_resolutions.csv", _schema({
-        "resolution": _text(), "undl_id": _int(), "date": _date(), "session": _int(1),
+        "resolution": _text(), "undl_id": _int(nullable=True), "date": _date(), "session": _int(1),
         "title": _text(), "topic": pa.Column(str, pa.Check.isin(TOPICS)),
         "yes": _int(), "no": _int(), "abstain": _int(), "absent": _int(),
         "record_url": pa.Column(str, pa.Check.str_matches(r"^https?://")),
+        "record": _isin(RECORDS),
     }), key=("resolution",), description="every recorded General Assembly vote"),
     Table("un_votes", "un_votes.csv.gz", _schema({
-        "resolution": _text(), "iso3": _iso3(), "vote": pa.Column(str, pa.Check.isin(VOTES)),
+        "resolution": _text(), "iso3": _iso3(), "vote": pa.Column(str, pa.Check.isin(VOTE_DOMAIN)),
     }), key=("resolution", "iso3"), description="every member's vote on every recorded GA vote"),
     Table("alignment_bsv", "alignment_bsv.csv", _schema({
         "iso3": _iso3(), "session": _int(1), "year": _int(1946),
@@ -103,6 +122,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     }), key=("iso3", "session"), description="Bailey-Strezhnev-Voeten ideal points and agreement"),
     Table("trade", "trade.csv", _schema({
         "partner_iso3": _iso3(), "year": _int(2000), "exports_usd": _float(0), "imports_usd": _float(0),
+        "excluded": _isin(["True", "False"]), "exclusion_reason": _text(nullable=True),
     }), key=("partner_iso3", "year"), description="Russia's goods trade with each partner"),
     Table("unfriendly_states", "unfriendly_states.csv", _schema({
         "iso3": _iso3(), "name": _text(), "listed_on": _date(),
@@ -125,9 +145,22 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     }), key=("start_date", "iso3"), hand_curated=True, description="Vladimir Putin's foreign visits since 2022-02-24"),
     Table("treaties", "treaties.csv", _schema({
         "iso3": _iso3(), "title": _text(), "kind": pa.Column(str, pa.Check.isin(TREATY_KINDS)),
-        "signed": _date(), "in_force": _date(nullable=True),
-        "mutual_assistance_article": _text(nullable=True), **_SOURCED,
+        "signed": _date(), "in_force": _date(nullable=True), "ended": _date(nullable=True),
+        "mutual_assistance_article": _text(nullable=True), "status_note": _text(nullable=True), **_SOURCED,
     }), key=("iso3", "title"), hand_curated=True, description="Russia's bilateral treaties with profiled states"),
+    Table("state_events", "state_events.csv", _schema({
+        "iso3": _iso3(), "event": _isin(STATE_EVENTS), "start": _date(), "end": _date(nullable=True),
+        "description": _text(), **_SOURCED,
+    }), key=("iso3", "event", "start"), hand_curated=True,
+        description="changes of government, contested UN seats and Article 19 losses of the vote"),
+    Table("icc_notices", "icc_notices.csv", _schema({
+        "iso3": _iso3(), "event": _isin(ICC_EVENTS), "date": _date(), "effective": _date(nullable=True, future=True),
+        "status": _isin(NOTICE_STATUS), "description": _text(), **_SOURCED,
+    }), key=("iso3", "event", "date"), hand_curated=True,
+        description="announced, notified and revoked withdrawals from the Rome Statute (ICC)"),
+    Table("arms_notes", "arms_notes.csv", _schema({
+        "sipri_id": _int(), "note": _text(), **_SOURCED,
+    }), key=("sipri_id",), hand_curated=True, description="sourced context for SIPRI deals that need it"),
 ]}
 
 HAND_CURATED = [t.name for t in TABLES.values() if t.hand_curated]
@@ -136,3 +169,15 @@ HAND_CURATED = [t.name for t in TABLES.values() if t.hand_curated]
 UN_ADMISSION = Table("un_admission", "un_admission.csv", _schema({
     "iso3": _iso3(), "un_member_from": _date(), **_SOURCED,
 }), key=("iso3",), hand_curated=True, description="date of admission to the UN of each member state")
+
+#: Recorded votes not yet in a UN Digital Library release: official totals, and the votes sources name.
+UN_RESOLUTIONS_PARTIAL = Table("un_resolutions_partial", "un_resolutions_partial.csv", _schema({
+    "resolution": _text(), "date": _date(), "title": _text(),
+    "yes": _int(), "no": _int(), "abstain": _int(), "absent": _int(), **_SOURCED,
+}), key=("resolution",), hand_curated=True, description="official totals of recorded votes with a partial record")
+UN_VOTES_PARTIAL = Table("un_votes_partial", "un_votes_partial.csv", _schema({
+    "resolution": _text(), "iso3": _iso3(), "vote": _isin(VOTES), **_SOURCED,
+}), key=("resolution", "iso3"), hand_curated=True, description="sourced votes of members on partial records")
+
+#: Every hand-curated input, whether or not it becomes a curated table of its own.
+MANUAL_INPUTS = [TABLES[name] for name in HAND_CURATED] + [UN_ADMISSION, UN_RESOLUTIONS_PARTIAL, UN_VOTES_PARTIAL]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import config
-from analysis.datasets import codes, snapshot
-from analysis.datasets.schemas import TABLES
+from analysis.datasets import codes, plausibility, snapshot
+from analysis.datasets.schemas import TABLES, UNKNOWN_VOTE, VOTES
 from analysis.datasets.tableio import check_table, read_table, to_csv_bytes
 from analysis.errors import DataValidationError, Problem
 
@@ -59,7 +59,8 @@ def cross_table_problems(t: dict[str, pd.DataFrame], complete: bool = True) -> l
     # every iso3 is known
     iso_cols = {"countries": ["iso3"], "un_votes": ["iso3"], "alignment_bsv": ["iso3"], "trade": ["partner_iso3"],
                 "unfriendly_states": ["iso3"], "arms_transfers": ["supplier_iso3", "recipient_iso3"],
-                "memberships": ["iso3"], "leader_visits": ["iso3"], "treaties": ["iso3"]}
+                "memberships": ["iso3"], "leader_visits": ["iso3"], "treaties": ["iso3"], "state_events": ["iso3"],
+                "icc_notices": ["iso3"]}
     for name, cols in iso_cols.items():
         if name not in t:
             continue
@@ -81,17 +82,38 @@ def cross_table_problems(t: dict[str, pd.DataFrame], complete: bool = True) -> l
         for idx in votes.index[unknown][:50]:
             problems.append(Problem("un_votes.csv.gz", _line(votes, idx), "resolution", votes.at[idx, "resolution"],
                                     "a resolution listed in un_resolutions.csv"))
-        # per resolution, counted votes equal the recorded totals
+        # per resolution, counted votes equal the recorded totals (a full record), or do not exceed the
+        # official totals with every other member 'unknown' (a partial record)
         counts = votes.groupby(["resolution", "vote"]).size().unstack(fill_value=0)
-        counts = counts.reindex(columns=["yes", "no", "abstain", "absent"], fill_value=0)
-        merged = res.set_index("resolution")[["yes", "no", "abstain", "absent"]].join(counts.add_suffix("_counted"))
-        for col in ["yes", "no", "abstain", "absent"]:
+        counts = counts.reindex(columns=VOTES + [UNKNOWN_VOTE], fill_value=0)
+        merged = res.set_index("resolution")[VOTES].join(counts.add_suffix("_counted"))
+        partial = res.set_index("resolution")["record"] == "partial" if "record" in res else \
+            pd.Series(False, index=merged.index)
+        for col in VOTES:
             counted = merged[f"{col}_counted"].fillna(0).astype(int)
-            bad = merged[col].astype(int) != counted
+            bad = (~partial & (merged[col].astype(int) != counted)) | (partial & (merged[col].astype(int) < counted))
             for symbol in merged.index[bad][:50]:
                 idx = res.index[res["resolution"] == symbol][0]
-                problems.append(Problem("un_resolutions.csv", _line(res, idx), col, int(merged.at[symbol, col]),
-                                        f"{int(counted[symbol])}, the number of '{col}' votes for {symbol} in un_votes.csv.gz"))
+                expected = (f"{int(counted[symbol])}, the number of '{col}' votes for {symbol} in un_votes.csv.gz"
+                            if not partial[symbol] else
+                            f"at least {int(counted[symbol])}, the sourced '{col}' votes of the partial record {symbol}")
+                problems.append(Problem("un_resolutions.csv", _line(res, idx), col, int(merged.at[symbol, col]), expected))
+        unknown = merged[f"{UNKNOWN_VOTE}_counted"].fillna(0).astype(int)
+        gap = merged[VOTES].astype(int).sum(axis=1) - merged[[f"{v}_counted" for v in VOTES]].fillna(0).astype(int).sum(axis=1)
+        for symbol in merged.index[partial & (unknown != gap)][:50]:
+            idx = res.index[res["resolution"] == symbol][0]
+            problems.append(Problem("un_resolutions.csv", _line(res, idx), "record", "partial",
+                                    f"{int(gap[symbol])} members with vote 'unknown' for {symbol} (official totals minus "
+                                    f"sourced votes); un_votes.csv.gz has {int(unknown[symbol])}"))
+        stray = votes["vote"].astype(str).eq(UNKNOWN_VOTE) & ~votes["resolution"].map(partial).fillna(False).astype(bool)
+        for idx in votes.index[stray][:50]:
+            problems.append(Problem("un_votes.csv.gz", _line(votes, idx), "vote", UNKNOWN_VOTE,
+                                    f"yes, no, abstain or absent: {votes.at[idx, 'resolution']} is a full record"))
+        if "record" in res:
+            bad = (res["record"] == "full") & res["undl_id"].isna()
+            for idx in res.index[bad][:50]:
+                problems.append(Problem("un_resolutions.csv", _line(res, idx), "undl_id", None,
+                                        "the UN Digital Library record id of a full record"))
         # no vote before the member's admission
         if "countries" in t:
             adm = t["countries"].set_index("iso3")["un_member_from"]
@@ -119,19 +141,121 @@ def cross_table_problems(t: dict[str, pd.DataFrame], complete: bool = True) -> l
                                                 f"{int(row[col])}, the official total for {symbol}"))
 
     for name, start, end in (("memberships", "joined", "left"), ("leader_visits", "start_date", "end_date"),
-                             ("treaties", "signed", "in_force")):
-        if name in t:
+                             ("treaties", "signed", "in_force"), ("treaties", "signed", "ended"),
+                             ("treaties", "in_force", "ended"), ("state_events", "start", "end"),
+                             ("icc_notices", "date", "effective")):
+        if name in t and start in t[name] and end in t[name]:
             df = t[name]
-            bad = df[end].notna() & (df[end] < df[start])
+            bad = df[end].notna() & df[start].notna() & (df[end] < df[start])
             for idx in df.index[bad]:
                 problems.append(Problem(TABLES[name].filename, _line(df, idx), end, str(df.at[idx, end].date()),
                                         f"a date on or after {start} ({df.at[idx, start].date()})"))
+    problems += _state_event_problems(t)
+    problems += _icc_problems(t)
+    if complete and "un_resolutions" in t and "un_votes" in t:
+        problems += _partial_manual_problems(t)
+    if "trade" in t and "excluded" in t["trade"]:
+        gdp_path = config.raw_dir() / "wb-gdp" / "gdp.csv"
+        if gdp_path.exists():
+            problems += plausibility.trade_problems(t["trade"], plausibility.gdp_by_year(gdp_path))
+    if "arms_notes" in t and "arms_transfers" in t:
+        df = t["arms_notes"]
+        for idx in df.index[~df["sipri_id"].isin(t["arms_transfers"]["sipri_id"])]:
+            problems.append(Problem("arms_notes.csv", _line(df, idx), "sipri_id", int(df.at[idx, "sipri_id"]),
+                                    "the SIPRI id of a deal in arms_transfers.csv"))
     if "leader_visits" in t:
         df = t["leader_visits"]
         bad = df["start_date"] < pd.Timestamp(config.INVASION_DATE)
         for idx in df.index[bad]:
             problems.append(Problem("leader_visits.csv", _line(df, idx), "start_date", str(df.at[idx, "start_date"].date()),
                                     f"a visit on or after {config.INVASION_DATE}"))
+    return problems
+
+
+def _state_event_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
+    """A change of government has no end; and a state without a vote under Article 19 casts no vote
+    (yes, no or abstain) from ``start`` until ``end`` (the date the vote was restored; empty: still)."""
+    problems: list[Problem] = []
+    if "state_events" not in t:
+        return problems
+    ev = t["state_events"]
+    gov = (ev["event"] == "government_change") & ev["end"].notna()
+    for idx in ev.index[gov]:
+        problems.append(Problem("state_events.csv", _line(ev, idx), "end", str(ev.at[idx, "end"].date()),
+                                "an empty cell: a change of government has a start only"))
+    if "un_votes" not in t or "un_resolutions" not in t:
+        return problems
+    votes, res = t["un_votes"], t["un_resolutions"]
+    dates = votes["resolution"].map(res.set_index("resolution")["date"])
+    cast = votes["vote"].astype(str).isin(["yes", "no", "abstain"])
+    for idx in ev.index[ev["event"] == "article19_no_vote"]:
+        iso3, start, end = ev.at[idx, "iso3"], ev.at[idx, "start"], ev.at[idx, "end"]
+        hit = cast & (votes["iso3"] == iso3) & (dates >= start)
+        if pd.notna(end):
+            hit &= dates < end
+        if hit.any():
+            first = votes.index[hit][0]
+            col, value = ("end", str(end.date())) if pd.notna(end) else ("start", str(start.date()))
+            problems.append(Problem(
+                "state_events.csv", _line(ev, idx), col, value,
+                f"a period in which {iso3} cast no vote: it voted {votes.at[first, 'vote']} on "
+                f"{votes.at[first, 'resolution']} on {dates[first].date()} (un_votes.csv.gz); end the period on or "
+                f"before that date"))
+    return problems
+
+
+def _partial_manual_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Every partial record of data/manual is either in un_resolutions.csv as a partial record, or
+    replaced by a full record (a UN DL release) whose totals and votes agree with it."""
+    from analysis.datasets import curate
+    from analysis.datasets.schemas import UN_RESOLUTIONS_PARTIAL, UN_VOTES_PARTIAL
+
+    if not (config.manual_dir() / UN_RESOLUTIONS_PARTIAL.filename).exists():
+        return []
+    pres, problems = curate.hand_input(UN_RESOLUTIONS_PARTIAL)
+    pvotes, probs = curate.hand_input(UN_VOTES_PARTIAL)
+    problems += probs
+    if pres is None or pvotes is None:
+        return problems
+    res = t["un_resolutions"].assign(date=t["un_resolutions"]["date"].dt.strftime("%Y-%m-%d"))
+    replaced, probs = curate.replacement_problems(pres, pvotes, res, t["un_votes"])
+    problems += probs
+    present = set(res.loc[res["record"] == "partial", "resolution"]) if "record" in res else set()
+    for idx, row in pres.iterrows():
+        if row["resolution"] not in replaced and row["resolution"] not in present:
+            problems.append(Problem(f"manual/{UN_RESOLUTIONS_PARTIAL.filename}", int(idx) + 2, "resolution",
+                                    row["resolution"], "a partial record in un_resolutions.csv (run "
+                                    "`python -m analysis curate`) or a full record that replaces it"))
+    return problems
+
+
+def _icc_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
+    """memberships.csv agrees with icc_notices.csv: a withdrawal that took effect (a confirmed
+    notification, effective on or before today, with no confirmed or reported revocation) ends the
+    ICC spell on its effective date; a spell ended by withdrawal needs such a notice."""
+    problems: list[Problem] = []
+    if "icc_notices" not in t or "memberships" not in t:
+        return problems
+    n, m = t["icc_notices"], t["memberships"]
+    today = pd.Timestamp.today().normalize()
+    icc = m[m["group"] == "ICC"]
+    for iso3, g in n.groupby("iso3"):
+        notified = g[(g["event"] == "withdrawal_notified") & (g["status"] == "confirmed") & g["effective"].notna()]
+        revoked = g[(g["event"] == "withdrawal_revoked") & g["status"].isin(["confirmed", "reported"])]
+        spell = icc[icc["iso3"] == iso3].sort_values("joined")
+        if notified.empty or spell.empty:
+            continue
+        effective = notified["effective"].max()
+        idx = spell.index[-1]
+        left = spell.at[idx, "left"]
+        if effective <= today and revoked.empty and (pd.isna(left) or left != effective):
+            problems.append(Problem("memberships.csv", _line(m, idx), "left", None if pd.isna(left) else str(left.date()),
+                                    f"{effective.date()}, the effective date of {iso3}'s confirmed withdrawal in "
+                                    "icc_notices.csv (no revocation recorded)"))
+        if not revoked.empty and pd.notna(left) and left >= revoked["date"].min():
+            problems.append(Problem("memberships.csv", _line(m, idx), "left", str(left.date()),
+                                    f"an empty cell: icc_notices.csv records a revocation of {iso3}'s withdrawal "
+                                    f"({revoked['status'].iloc[0]}, {revoked['date'].min().date()})"))
     return problems
 
 

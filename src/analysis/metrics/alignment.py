@@ -28,6 +28,8 @@ CAST = ("yes", "no", "abstain")
 def _pairs(reference: str, as_of) -> pd.DataFrame:
     ts = _asof.resolve(as_of)
     res = data.resolutions()
+    if "record" in res:  # partial records name only some members' votes: a biased sample, left out
+        res = res[res["record"] == "full"]
     res = res[res["date"] <= ts][["resolution", "session", "date"]]
     v = data.votes()
     v = v[v["vote"].isin(CAST)]

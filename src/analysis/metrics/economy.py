@@ -38,20 +38,49 @@ def arms_imports(as_of=None) -> pd.DataFrame:
     a = data.arms_transfers()
     a = a[(a["recipient_iso3"] == "RUS") & a["delivery_year"].notna()
           & (a["delivery_year"] <= _last_full_year(as_of))]
-    cols = ["supplier", "supplier_iso3", "delivery_year", "designation", "description", "number_delivered",
-            "tiv_delivered", "order_year"]
-    return a[cols].rename(columns={"delivery_year": "year", "tiv_delivered": "tiv"}).sort_values(
-        ["year", "supplier"]).reset_index(drop=True)
+    cols = ["sipri_id", "supplier", "supplier_iso3", "delivery_year", "designation", "description",
+            "number_delivered", "tiv_delivered", "order_year"]
+    out = a[cols].rename(columns={"delivery_year": "year", "tiv_delivered": "tiv"})
+    out["note"] = out["sipri_id"].map(_arms_notes())
+    return out.sort_values(["year", "supplier"]).reset_index(drop=True)
+
+
+def _arms_notes() -> dict:
+    """Sourced context per SIPRI deal (arms_notes.csv), e.g. the US-designed engines licensed in Russia."""
+    try:
+        n = data.arms_notes()
+    except (FileNotFoundError, KeyError):
+        return {}
+    return dict(zip(n["sipri_id"].astype(int), n["note"]))
 
 
 def trade_shares(as_of=None) -> pd.DataFrame:
     """Russia's goods trade (exports + imports) per partner and year, with each partner's share of
-    Russia's total with all partners that year, and the partner-derived flag (2022+)."""
+    Russia's total with all partners that year, and the partner-derived flag (2022+).
+
+    Rows the plausibility rule excludes (``excluded``, see analysis.datasets.plausibility) are left
+    out of totals and shares; a missing value stays missing (NaN), it is never summed as zero."""
     t = data.trade()
     t = t[t["year"] <= _last_full_year(as_of)].copy()
+    if "excluded" in t:
+        t = t[~t["excluded"]]
     t["total_usd"] = t[["exports_usd", "imports_usd"]].sum(axis=1, min_count=1)
     t["share"] = t["total_usd"] / t.groupby("year")["total_usd"].transform("sum")
     return t
+
+
+def trade_exclusions(as_of=None) -> pd.DataFrame:
+    """The partner-years the plausibility rule excluded, known on the date: partner_iso3, name, year,
+    total_usd, exclusion_reason (for the report's Methods)."""
+    t = data.trade()
+    t = t[t["year"] <= _last_full_year(as_of)]
+    if "excluded" not in t:
+        return pd.DataFrame(columns=["partner_iso3", "name", "year", "total_usd", "exclusion_reason"])
+    t = t[t["excluded"]].copy()
+    t["total_usd"] = t[["exports_usd", "imports_usd"]].sum(axis=1, min_count=1)
+    from analysis.datasets import codes
+    t["name"] = t["partner_iso3"].map(codes.display_name)
+    return t[["partner_iso3", "name", "year", "total_usd", "exclusion_reason"]].reset_index(drop=True)
 
 
 def top_partners(as_of=None, base_year: int = 2021, top: int = 10) -> pd.DataFrame:
@@ -67,12 +96,15 @@ def top_partners(as_of=None, base_year: int = 2021, top: int = 10) -> pd.DataFra
     from analysis.datasets import codes
     out = pd.DataFrame({"partner_iso3": partners})
     out["name"] = [names.get(i) or codes.display_name(i) for i in out["partner_iso3"]]
-    out["share_base"] = out["partner_iso3"].map(base["share"]).fillna(0.0)
-    out["share_latest"] = out["partner_iso3"].map(last["share"]).fillna(0.0)
+    # Missing is not zero: a partner without a value in a year keeps an empty share, flagged.
+    out["share_base"] = out["partner_iso3"].map(base["share"])
+    out["share_latest"] = out["partner_iso3"].map(last["share"])
     out["total_latest_usd"] = out["partner_iso3"].map(last["total_usd"])
+    out["missing_base"] = out["share_base"].isna()
+    out["missing_latest"] = out["share_latest"].isna()
     out["base_year"], out["latest_year"] = base_year, latest
     out["partner_derived"] = latest >= 2022
-    return out.sort_values("share_latest", ascending=False).reset_index(drop=True)
+    return out.sort_values(["share_latest", "share_base"], ascending=False, na_position="last").reset_index(drop=True)
 
 
 def main_partner(as_of=None) -> tuple[str, int, float]:

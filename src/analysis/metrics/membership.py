@@ -58,23 +58,77 @@ def unfriendly(as_of=None) -> set[str]:
 DEFENCE_KINDS = ("mutual_defence", "security_guarantees")
 
 
+def _ended(t: pd.DataFrame) -> pd.Series:
+    return t["ended"] if "ended" in t else pd.Series(pd.NaT, index=t.index)
+
+
 def treaties_in_force(as_of=None, kinds=DEFENCE_KINDS) -> pd.DataFrame:
-    """Treaties of the given kinds in force on the date (in_force on or before it)."""
+    """Treaties of the given kinds in force on the date (in_force on or before it, and not ended on
+    or before it)."""
     ts = _asof.resolve(as_of)
     t = data.treaties()
-    t = t[t["kind"].isin(list(kinds)) & t["in_force"].notna() & (t["in_force"] <= ts)]
+    ended = _ended(t)
+    t = t[t["kind"].isin(list(kinds)) & t["in_force"].notna() & (t["in_force"] <= ts) & (ended.isna() | (ended > ts))]
     return t.reset_index(drop=True)
 
 
 def treaties_signed(iso3: str | None = None, as_of=None) -> pd.DataFrame:
+    """Treaties signed on or before the date; ``in_force`` and ``ended`` are blanked when they come
+    after it, and ``current`` says whether the treaty had not ended by the date."""
     ts = _asof.resolve(as_of)
     t = data.treaties()
+    t = t.assign(ended=_ended(t))
     t = t[t["signed"] <= ts]
     if iso3:
         t = t[t["iso3"] == iso3]
     t = t.copy()
     t.loc[t["in_force"] > ts, "in_force"] = pd.NaT
+    t.loc[t["ended"] > ts, "ended"] = pd.NaT
+    t["current"] = t["ended"].isna()
     return t.sort_values("signed").reset_index(drop=True)
+
+
+ICC_WORDS = {"withdrawal_announced": "announced its withdrawal", "withdrawal_notified": "notified its withdrawal",
+             "withdrawal_revoked": "revoked its withdrawal"}
+STATUS_WORDS = {"confirmed": "confirmed", "reported": "reported by weak sources only, not confirmed",
+                "uncertain": "uncertain"}
+
+
+def icc_notices(iso3: str | None = None, as_of=None) -> pd.DataFrame:
+    """ICC withdrawal notices known on the date (icc_notices.csv): iso3, event, date, effective,
+    status, description, source_url. Empty when the table is not curated."""
+    ts = _asof.resolve(as_of)
+    try:
+        n = data.icc_notices()
+    except FileNotFoundError:
+        return pd.DataFrame(columns=["iso3", "event", "date", "effective", "status", "description", "source_url"])
+    n = n[n["date"] <= ts]
+    if iso3:
+        n = n[n["iso3"] == iso3]
+    return n.sort_values(["iso3", "date"]).reset_index(drop=True)
+
+
+def icc_status(iso3: str, as_of=None) -> str:
+    """In words: whether ``iso3`` is bound by the Rome Statute on the date, and the withdrawal
+    notices behind it with their status (confirmed / reported / uncertain). The membership decision
+    follows the rule of data/README.md: a withdrawal ends the spell only when it is confirmed and no
+    revocation is recorded; a revocation that is only reported keeps the state a party, and says so."""
+    from analysis.datasets import codes
+
+    ts = _asof.resolve(as_of)
+    party = iso3 in members_of("ICC", ts)
+    n = icc_notices(iso3, ts)
+    words = f"{codes.display_name(iso3)} is {'a party' if party else 'not a party'} to the Rome Statute on {ts.date()}"
+    if n.empty:
+        return words + "."
+    parts = []
+    for r in n.itertuples():
+        eff = f", effective {r.effective.date()}" if pd.notna(r.effective) else ""
+        parts.append(f"{ICC_WORDS[r.event]} on {r.date.date()}{eff} ({STATUS_WORDS[r.status]})")
+    counted = ""
+    if party and (n["status"] != "confirmed").any():
+        counted = " It is counted as a party; the status is uncertain until the notices are confirmed."
+    return f"{words}: it " + "; ".join(parts) + "." + counted
 
 
 def eu_members_by_session(sessions: pd.DataFrame) -> pd.DataFrame:

@@ -1,5 +1,11 @@
 """Roll calls: the member x resolution vote matrix, tallies per resolution, absence rates, and
-vote switching between two resolutions."""
+vote switching between two resolutions.
+
+Partial records (recorded votes whose official totals are known but not every member's vote; see
+data/README.md) are shown in ``tallies`` with their official totals, ``record='partial'`` and the
+number of members whose vote is ``unknown``. Per-country measures (the vote matrix and everything
+built on it: counts, absence, switches, stance, blocs) skip partial records unless asked with
+``include_partial=True``, because an 'unknown' is not a vote."""
 from __future__ import annotations
 
 import pandas as pd
@@ -7,14 +13,20 @@ import pandas as pd
 from analysis import config
 from analysis.datasets import asof as _asof
 from analysis.datasets import data
-from analysis.datasets.schemas import VOTES
+from analysis.datasets.schemas import UNKNOWN_VOTE, VOTES
 
 
-def resolution_set(topic: str | list[str] = "ukraine", as_of=None) -> pd.DataFrame:
+def _record(res: pd.DataFrame) -> pd.Series:
+    return res["record"] if "record" in res else pd.Series("full", index=res.index)
+
+
+def resolution_set(topic: str | list[str] = "ukraine", as_of=None, include_partial: bool = False) -> pd.DataFrame:
     """Resolutions of a topic (or an explicit list of symbols) voted on or before ``as_of``,
-    oldest first, with a short label ('ES-11/1')."""
+    oldest first, with a short label ('ES-11/1') and ``record`` ('full' or 'partial'). Partial
+    records are left out unless ``include_partial``; naming one explicitly without it is an error."""
     ts = _asof.resolve(as_of)
     res = data.resolutions()
+    res = res.assign(record=_record(res))
     if isinstance(topic, str):
         sel = res[res["topic"] == topic]
     else:
@@ -22,7 +34,13 @@ def resolution_set(topic: str | list[str] = "ukraine", as_of=None) -> pd.DataFra
         unknown = set(topic) - set(sel["resolution"])
         if unknown:
             raise KeyError(f"unknown resolution(s): {sorted(unknown)}")
-    sel = sel[sel["date"] <= ts].sort_values(["date", "undl_id"]).copy()
+        partial = sorted(sel.loc[sel["record"] == "partial", "resolution"])
+        if partial and not include_partial:
+            raise KeyError(f"{partial} are partial records (not every member's vote is known); pass "
+                           "include_partial=True to get their sourced votes and 'unknown' for the rest")
+    if not include_partial:
+        sel = sel[sel["record"] == "full"]
+    sel = sel[sel["date"] <= ts].sort_values(["date", "undl_id", "resolution"]).copy()
     sel["label"] = sel["resolution"].map(config.short_symbol)
     return sel.reset_index(drop=True)
 
@@ -34,31 +52,34 @@ def _key(resolutions) -> str | tuple:
     return resolutions if isinstance(resolutions, str) else tuple(resolutions)
 
 
-def long_votes(resolutions=None, as_of=None) -> pd.DataFrame:
+def long_votes(resolutions=None, as_of=None, include_partial: bool = False) -> pd.DataFrame:
     """Votes on the chosen resolutions (default the Ukraine set), one row per member and
-    resolution: resolution, label, date, iso3, vote."""
-    return _long_votes(_key(resolutions), _asof.resolve(as_of))
+    resolution: resolution, label, date, iso3, vote ('unknown' only with ``include_partial``)."""
+    return _long_votes(_key(resolutions), _asof.resolve(as_of), include_partial)
 
 
 @data.memo
-def _long_votes(selection, ts) -> pd.DataFrame:
-    res = resolution_set(selection if isinstance(selection, str) else list(selection), ts)
+def _long_votes(selection, ts, include_partial=False) -> pd.DataFrame:
+    res = resolution_set(selection if isinstance(selection, str) else list(selection), ts, include_partial)
     v = data.votes()
     v = v[v["resolution"].isin(res["resolution"])]
     v = v.merge(res[["resolution", "label", "date"]], on="resolution")
+    if not include_partial:  # full records only: the four vote values
+        v["vote"] = v["vote"].cat.set_categories(VOTES)
     return v.sort_values(["date", "iso3"]).reset_index(drop=True)
 
 
-def vote_matrix(resolutions=None, as_of=None) -> pd.DataFrame:
+def vote_matrix(resolutions=None, as_of=None, include_partial: bool = False) -> pd.DataFrame:
     """Member x resolution matrix of votes (yes/no/abstain/absent; empty where the state was not a
-    member). Rows: every UN member on ``as_of``; columns: short labels in date order."""
-    return _vote_matrix(_key(resolutions), _asof.resolve(as_of))
+    member; 'unknown' on partial records, which are included only with ``include_partial``).
+    Rows: every UN member on ``as_of``; columns: short labels in date order."""
+    return _vote_matrix(_key(resolutions), _asof.resolve(as_of), include_partial)
 
 
 @data.memo
-def _vote_matrix(selection, ts) -> pd.DataFrame:
-    res = resolution_set(selection if isinstance(selection, str) else list(selection), ts)
-    lv = _long_votes(tuple(res["resolution"]), ts)
+def _vote_matrix(selection, ts, include_partial=False) -> pd.DataFrame:
+    res = resolution_set(selection if isinstance(selection, str) else list(selection), ts, include_partial)
+    lv = _long_votes(tuple(res["resolution"]), ts, include_partial)
     m = lv.pivot(index="iso3", columns="label", values="vote")
     m = m.reindex(columns=list(res["label"]))
     members = _asof.members(ts)["iso3"]
@@ -66,14 +87,26 @@ def _vote_matrix(selection, ts) -> pd.DataFrame:
 
 
 def tallies(resolutions=None, as_of=None) -> pd.DataFrame:
-    """Per resolution: yes, no, abstain, absent, members (counted from the votes)."""
-    res = resolution_set("ukraine" if resolutions is None else resolutions, as_of)
-    lv = long_votes(list(res["resolution"]), as_of)
-    t = lv.groupby(["resolution", "vote"], observed=False).size().unstack(fill_value=0).reindex(columns=VOTES,
-                                                                                                fill_value=0)
-    out = res[["resolution", "label", "date", "title"]].merge(t.reset_index(), on="resolution")
+    """Per resolution, full and partial records alike: the official totals yes, no, abstain, absent
+    (for a full record they equal the counted votes, which `validate` checks), members, ``record``
+    ('full' or 'partial') and ``unknown`` (members whose vote no source gives yet; 0 for full records)."""
+    res = resolution_set("ukraine" if resolutions is None else resolutions, as_of, include_partial=True)
+    lv = long_votes(list(res["resolution"]), as_of, include_partial=True)
+    unknown = lv[lv["vote"].astype(str) == UNKNOWN_VOTE].groupby("resolution").size()
+    out = res[["resolution", "label", "date", "title", *VOTES, "record"]].copy()
+    for v in VOTES:
+        out[v] = out[v].astype(int)
     out["members"] = out[VOTES].sum(axis=1)
-    return out
+    out["unknown"] = out["resolution"].map(unknown).fillna(0).astype(int)
+    return out.reset_index(drop=True)
+
+
+def unknown_members(resolution: str) -> list[str]:
+    """ISO3 codes of the members whose vote on a partial record no source gives yet (empty for a
+    full record)."""
+    v = data.votes()
+    v = v[(v["resolution"] == resolution) & (v["vote"].astype(str) == UNKNOWN_VOTE)]
+    return sorted(v["iso3"])
 
 
 def counts_by_member(resolutions=None, as_of=None) -> pd.DataFrame:

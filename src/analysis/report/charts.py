@@ -32,7 +32,8 @@ def tallies_chart(as_of=None):
     """Stacked bars: yes / no / abstain / absent per Ukraine resolution, in date order."""
     t = votes.tallies(None, as_of)
     fig, ax = style.figure(0.42 * len(t) + 1.6)
-    labels = [f"{r.label}  ({r.date:%d %b %Y})" for r in t.itertuples()]
+    labels = [f"{r.label}{' (partial record)' if getattr(r, 'record', 'full') == 'partial' else ''}  ({r.date:%d %b %Y})"
+              for r in t.itertuples()]
     left = np.zeros(len(t))
     y = np.arange(len(t))[::-1]
     for v in VOTES:
@@ -50,9 +51,12 @@ def tallies_chart(as_of=None):
     last = t.iloc[-1]
     title = (f"Yes votes for Ukraine peaked at {peak.yes} ({peak.label}); the latest vote, {last.label}, "
              f"drew {last.yes}")
+    partial = int((t["record"] == "partial").sum()) if "record" in t else 0
     style.frame(fig, title, f"Votes of the {int(last.members)} UN members on the {len(t)} General Assembly "
                 "resolutions on Ukraine, 2014 to the latest", style.sources("un_votes"),
-                legend=style.legend_handles(style.VOTE_COLORS, style.VOTE_LABELS))
+                legend=style.legend_handles(style.VOTE_COLORS, style.VOTE_LABELS),
+                note=(f"{partial} partial record(s): official totals; not every member's vote is known yet."
+                      if partial else None))
     return fig, t[["resolution", "label", "date", "yes", "no", "abstain", "absent", "members"]]
 
 
@@ -308,10 +312,19 @@ def trade_partners_chart(as_of=None, base_year: int = 2021, top: int = 10):
     ax.set_xlabel("Share of Russia's goods trade (exports + imports)")
     ax.grid(axis="x")
     ax.legend(loc="lower right")
+    for yi, r in zip(y, t.itertuples()):  # missing is marked, never drawn as zero
+        for missing, year, x in ((r.missing_latest, latest, r.share_base), (r.missing_base, base_year, r.share_latest)):
+            if missing and pd.notna(x):
+                ax.annotate(f"no {year} value", (x, yi), xytext=(7, 0), textcoords="offset points", va="center",
+                            fontsize=7.5, color=style.GREY)
     chn = t[t["partner_iso3"] == "CHN"].iloc[0]
     title = (f"China's share of Russia's trade rose from {chn.share_base:.0%} in {base_year} to "
              f"{chn.share_latest:.0%} in {latest}")
+    excluded = economy.trade_exclusions(as_of)
+    excluded = excluded[excluded["year"] == latest]
+    note = ("From 2022 Russia publishes no partner detail: the IMF estimates those years from the partners' own "
+            "records." + (" Left out as implausible against the partner's own economy (see Methods): "
+                          + ", ".join(excluded["name"]) + "." if len(excluded) else ""))
     style.frame(fig, title, f"Russia's largest trading partners, {base_year} against {latest}",
-                style.sources("trade"), note="From 2022 Russia publishes no partner detail: the IMF estimates "
-                "those years from the partners' own records.")
+                style.sources("trade"), note=note)
     return fig, t

@@ -64,7 +64,7 @@ def summary_table(iso3s, as_of=None, **thresholds) -> pd.DataFrame:
                                       if f["agreement_latest"] is not None else "n/a"),
             "Defence treaty in force": ", ".join(
                 f"{t.kind.replace('_', ' ')} ({t.signed:%Y})" for t in f["treaties"].itertuples()
-                if t.kind in membership.DEFENCE_KINDS and pd.notna(t.in_force)) or "none",
+                if t.kind in membership.DEFENCE_KINDS and pd.notna(t.in_force) and getattr(t, "current", True)) or "none",
             "Putin visits since Feb 2022": len(f["visits"]),
             "Russian arms since 2014 (TIV m)": round(f["arms_tiv_since_2014"]),
             "Share of Russia's trade": (f"{f['trade_share']:.1%} ({f['trade_year']})"
@@ -86,6 +86,7 @@ def dossier_text(iso3: str, as_of=None, **thresholds) -> str:
     if len(tr):
         parts.append("Treaties with Russia: " + "; ".join(
             f"{t.title} (signed {t.signed:%Y-%m-%d}" + (f", in force {t.in_force:%Y-%m-%d}" if pd.notna(t.in_force) else "")
+            + (f", ended {t.ended:%Y-%m-%d}" if pd.notna(getattr(t, "ended", pd.NaT)) else "")
             + (f", mutual assistance {t.mutual_assistance_article}" if isinstance(t.mutual_assistance_article, str) else "")
             + ")" for t in tr.itertuples()) + ".")
     if len(f["visits"]):

@@ -16,7 +16,7 @@ from analysis.report.charts import _name
 def profile_votes_chart(iso3: str, as_of=None):
     """One state's votes on every Ukraine resolution next to the world's tallies."""
     t = votes.tallies(None, as_of)
-    m = votes.vote_matrix(None, as_of)
+    m = votes.vote_matrix(None, as_of, include_partial=True)
     mine = m.loc[iso3] if iso3 in m.index else pd.Series(index=m.columns, dtype=object)
     fig, ax = style.figure(0.36 * len(t) + 1.6)
     y = np.arange(len(t))[::-1]
@@ -27,14 +27,15 @@ def profile_votes_chart(iso3: str, as_of=None):
     name = _name([iso3]).iloc[0]
     for yi, label in zip(y, t["label"]):
         vote = mine.get(label)
-        color = style.VOTE_COLORS.get(vote, style.NOT_MEMBER)
+        color = style.UNKNOWN_COLOR if vote == "unknown" else style.VOTE_COLORS.get(vote, style.NOT_MEMBER)
         ax.scatter([-8], [yi], s=70, color=color, edgecolor="#333333", linewidth=0.5, clip_on=False)
-        ax.text(-14, yi, style.VOTE_LABELS.get(vote, "not a member"), ha="right", va="center", fontsize=8)
+        ax.text(-14, yi, style.UNKNOWN_LABEL if vote == "unknown" else style.VOTE_LABELS.get(vote, "not a member"),
+                ha="right", va="center", fontsize=8)
     ax.set_yticks(y, t["label"])
     ax.tick_params(axis="y", pad=110)
     ax.set_xlim(0, t["members"].max())
     ax.set_xlabel("UN member states (world tally, pale)")
-    counts = mine.dropna().value_counts()
+    counts = mine[mine.isin(VOTES)].value_counts()  # 'unknown' (partial records) is not a vote
     words = {"yes": "yes", "no": "no", "abstain": "abstained", "absent": "was absent"}
     if len(counts) == 1:
         v = counts.index[0]

@@ -10,8 +10,8 @@ import pandas as pd
 
 from analysis import config
 from analysis.datasets import asof as _asof
-from analysis.datasets import data, members
-from analysis.metrics import alignment, claims, economy, travel, votes
+from analysis.datasets import coverage, data, members
+from analysis.metrics import alignment, claims, economy, membership, travel, votes
 from analysis.metrics import blocs as _blocs
 from analysis.metrics import stances as _stance
 from analysis.report import charts, findings, profile, sources
@@ -41,11 +41,9 @@ def _d(ts) -> str:
 
 def header(ctx: Context) -> Section:
     sec = Section()
-    res = data.resolutions()
-    last_vote = res.loc[res["date"] <= ctx.as_of, "date"].max()
     sec.md(f"# Russia's international isolation\n\n"
-           f"**Data as of {_d(ctx.as_of)}.** Latest recorded General Assembly vote in the data: "
-           f"{_d(last_vote)}. Report built {_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M} UTC.\n\n"
+           f"**As of {_d(ctx.as_of)}.** {coverage.line(ctx.as_of)} "
+           f"Report built {_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M} UTC.\n\n"
            "Who still stands with Russia, who condemns it, and how that has changed since 2014 — measured from "
            "UN General Assembly roll calls, Russia's treaties and the unfriendly-states list, the ICC and "
            "Vladimir Putin's travel, arms transfers and trade. Every number below is computed from the sourced "
@@ -59,10 +57,16 @@ def votes_intro(ctx: Context) -> Section:
     es = [lbl for lbl in t["label"] if lbl.startswith("ES-11/")]
     other = [f"{lbl} ({d:%Y})" for lbl, d in zip(t["label"], t["date"]) if not lbl.startswith("ES-11/")]
     span = f"{es[0]} to {es[-1]}" if len(es) > 1 else (es[0] if es else "")
+    partial = t[t["record"] == "partial"] if "record" in t else t.iloc[0:0]
     sec.md(f"{len(t)} General Assembly resolutions on Russia's war against Ukraine went to a recorded vote by "
            f"{_d(ctx.as_of)}: " + ", ".join(other) + (f", and {len(es)} of the eleventh emergency special "
            f"session ({span})" if es else "") + ". *Absent* counts states that did not vote, which is itself "
-           "a stance.")
+           "a stance." + (f" {len(partial)} of them are **partial records** ("
+           + ", ".join(f"{r.label}, {_d(r.date)}" for r in partial.itertuples())
+           + "): their official totals are shown, but not every member's vote is known yet ("
+           + ", ".join(f"{int(u)} of {int(m)}" for u, m in zip(partial["unknown"], partial["members"]))
+           + " members unknown), so per-country measures (switches, absences, stance, blocs, agreement) leave them out until "
+           "the UN Digital Library publishes the roll call." if len(partial) else ""))
     return sec
 
 
@@ -203,6 +207,9 @@ def icc_visits(ctx: Context) -> Section:
     sec = Section()
     v = travel.visits_to_icc_parties(ctx.as_of)
     sec.md(travel_summary(ctx))
+    notices = membership.icc_notices(None, ctx.as_of)
+    if len(notices):  # withdrawals, with the status of each notice stated in words
+        sec.bullets([membership.icc_status(i, ctx.as_of) for i in sorted(notices["iso3"].unique())])
     if len(v):
         sec.table(v[["start_date", "host", "city", "purpose", "source_url"]],
                   caption="Visits to ICC states parties after the warrant", slug="visits-icc-parties")
@@ -225,6 +232,9 @@ def arms_imports(ctx: Context) -> Section:
            "ammunition and most components are outside its scope):")
     sec.table(imp[["supplier", "year", "designation", "description", "number_delivered", "tiv"]],
               formats={"tiv": "{:,.1f}"}, slug="arms-imports-since-2022")
+    notes = imp.dropna(subset=["note"]).drop_duplicates("sipri_id") if "note" in imp else imp.iloc[0:0]
+    if len(notes):  # context from data/manual/arms_notes.csv (sourced)
+        sec.bullets([f"*{r.supplier}, {r.designation}:* {r.note}" for r in notes.itertuples()])
     return sec
 
 
@@ -255,8 +265,19 @@ trade and arms data up to the year before it. Population and GDP are the latest 
 **Maps**: Natural Earth country shapes (world-atlas 2.0.2), Equal Earth projection; Crimea drawn as part of Ukraine
 (General Assembly resolution 68/262); small states as dots.
 
-**Not covered**: the EIU Democracy Index comparison needs a sourced EIU table, which the project does not have yet; the
-resolution ES-11/9 (3 December 2025) is not in the voting records at hand.""")
+**Partial records**: votes after the UN Digital Library release (ES-11/9, 80/223 and the resolution of 24 February
+2026, whose symbol is not yet sourced) are kept with their official totals and the votes that sources name; every other
+member is *unknown*. Tallies show them; per-country measures leave them out.
+
+**Not covered**: the EIU Democracy Index comparison needs a sourced EIU table, which the project does not have yet.""")
+    ex = economy.trade_exclusions(ctx.as_of)
+    if len(ex):  # the trade plausibility rule (analysis.datasets.plausibility)
+        sec.md("**Trade values left out as implausible.** From 2022 the IMF estimates Russia's trade by partner "
+               "from the partners' records. A partner-year is excluded from rankings and shares when the value "
+               "exceeds 20% of the partner's GDP and 3 times its pre-war share (and at least USD 5 bn), or is more "
+               "than 10 times its 2021 value and over USD 1 bn. A missing value is shown as missing, not zero.")
+        sec.bullets([f"{r.name} {r.year}: {r.total_usd / 1e9:,.1f} bn USD. {r.exclusion_reason}."
+                     for r in ex.itertuples()])
     return sec
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis import config
-from analysis.datasets import data, snapshot
+from analysis.datasets import snapshot
 
 
 def raw_sources() -> pd.DataFrame:
@@ -17,16 +17,27 @@ def raw_sources() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+TIERS = ("official", "wire", "news", "secondary")
+
+
 def hand_curated() -> pd.DataFrame:
+    """Every hand-curated table (data/manual): rows, checked rows, sources cited, and the rows per
+    source tier (official, wire, news, secondary; see data/README.md)."""
+    from analysis.datasets.schemas import MANUAL_INPUTS
+
     rows = []
-    for name in ("memberships", "leader_visits", "treaties"):
-        df = data.load(name)
-        rows.append({"table": f"{name}.csv", "rows": len(df), "checked against a read source": int((df["checked"] == "yes").sum()),
-                     "not checked": int((df["checked"] != "yes").sum()),
-                     "sources cited": df["source_url"].nunique()})
-    adm = pd.read_csv(config.manual_dir() / "un_admission.csv")
-    rows.append({"table": "un_admission.csv", "rows": len(adm), "checked against a read source": int((adm["checked"] == "yes").sum()),
-                 "not checked": int((adm["checked"] != "yes").sum()), "sources cited": adm["source_url"].nunique()})
+    for table in MANUAL_INPUTS:
+        path = config.manual_dir() / table.filename
+        if not path.exists():
+            continue
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        row = {"table": table.filename, "rows": len(df),
+               "checked against a read source": int((df["checked"] == "yes").sum()),
+               "not checked": int((df["checked"] != "yes").sum()), "sources cited": df["source_url"].nunique()}
+        tiers = df["source_tier"] if "source_tier" in df else pd.Series("", index=df.index)
+        for tier in TIERS:
+            row[tier] = int((tiers == tier).sum())
+        rows.append(row)
     return pd.DataFrame(rows)
 
 

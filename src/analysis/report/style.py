@@ -16,6 +16,8 @@ GREY, LIGHT_GREY, NOT_MEMBER = "#999999", "#E4E4E4", "#FFFFFF"
 
 VOTE_COLORS = {"yes": BLUE, "no": VERMILLION, "abstain": YELLOW, "absent": GREY}
 VOTE_LABELS = {"yes": "Yes", "no": "No", "abstain": "Abstain", "absent": "Absent / not voting"}
+# A member of a partial record whose vote no source gives yet (not drawn in tallies, which use official totals).
+UNKNOWN_COLOR, UNKNOWN_LABEL = LIGHT_GREY, "Not yet sourced (partial record)"
 
 STANCE_COLORS = {"allied": VERMILLION, "russia_leaning": ORANGE, "neutral": "#C8C8C8", "west_leaning": SKY,
                  "condemning": BLUE, "russia": BLACK}
