@@ -83,12 +83,12 @@ def premise(as_of=None, states=config.FOCUS, **thresholds) -> pd.DataFrame:
     an ally by this data) and why."""
     a = allies(as_of, **thresholds).set_index("iso3")
     rows = []
-    for i in states:
+    for i in (s for s in states if s in a.index):  # a state that is not a member on the date is skipped
         r = a.loc[i]
         verdict = {"ally": "ally", "partner": "partner only"}.get(r["side"], "not an ally by this data")
         rows.append({"iso3": i, "name": r["name"], "stance": r["stance"], "score": r["score"], "side": r["side"],
                      "verdict": verdict, "why": r["why"]})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["iso3", "name", "stance", "score", "side", "verdict", "why"])
 
 
 def changes(as_of=None, states=config.FOCUS, **thresholds) -> pd.DataFrame:
