@@ -87,6 +87,8 @@ def movers_chart(first, as_of=None, **thresholds):
         ax.plot([0, 1], [y[r.then], y[r.now]], color=style.STANCE_COLORS[r.then], alpha=0.55,
                 lw=1 + 10 * np.sqrt(r.states / len(a)) * 3, solid_capstyle="butt")
     moved = timeline.movers(t1, t2, **thresholds)
+    gdp = data.countries().set_index("iso3")["gdp_usd"]
+    moved = moved.assign(gdp=moved["iso3"].map(gdp)).sort_values("gdp", ascending=False).drop(columns="gdp")
     for k in keys:
         ax.text(-0.03, y[k], f"{style.STANCE_LABELS[k]} ({int((a == k).sum())})", ha="right", va="center", fontsize=8)
         who = moved.loc[moved["stance_now"] == k, "iso3"].map(names).dropna().tolist()
@@ -101,5 +103,5 @@ def movers_chart(first, as_of=None, **thresholds):
     away = int((moved["direction"] == "away from Russia").sum())
     title = f"{len(moved)} members changed stance: {towards} towards Russia, {away} away from it"
     style.frame(fig, title, "Stance class of every UN member on two dates; band width = number of states; the "
-                "states that changed are named on the right", style.sources("un_votes", "treaties", "unfriendly"))
+                "states that changed are named on the right, largest economies first", style.sources("un_votes", "treaties", "unfriendly"))
     return fig, moved

@@ -168,9 +168,10 @@ def methods_model(ctx) -> Section:
               slug="allies-sensitivity", max_rows=60)
     cmp = eiu_comparison(ctx)
     if len(cmp):
-        sec.md("**Compared with the EIU.** The EIU classed governments in March 2022 and March 2023 into camps "
-               "(131 / 32 / 29 and 122 / 35 / 35 against Russia / neutral / with Russia; The Economist's April 2022 "
-               "figure for the Russia side was 28). This report, grouped the same way on the same dates:")
+        counts = " and ".join(f"{e.against} / {e.neutral} / {e.with_russia} in {e.date[:7]}" for e in EIU.itertuples())
+        sec.md(f"**Compared with the EIU.** The EIU classed governments into camps: {counts} (against Russia / "
+               "neutral / with Russia; sources: " + "; ".join(EIU["source"]) + "). This report, grouped the same "
+               "way on the same dates:")
         sec.table(cmp, slug="eiu-comparison")
         first = cmp["EIU map"].iloc[0]
         t0 = timeline.isolation(pd.Timestamp(EIU["date"].iloc[0]))
