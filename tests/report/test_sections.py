@@ -10,7 +10,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from analysis.datasets import data  # noqa: E402
-from analysis.report import display, findings, profile  # noqa: E402
+from analysis.report import display, profile  # noqa: E402
 from analysis.report import profile_sections as profile_page  # noqa: E402
 from analysis.report import sections as report  # noqa: E402
 from analysis.report.display import Section  # noqa: E402
@@ -85,13 +85,6 @@ def test_csv_written_only_when_configured(ctx, tmp_path):
         display.configure("", "")
     written = pd.read_csv(tmp_path / "ukraine-vote-tallies.csv")
     assert list(written["no"]) == list(sec.data["no"])
-
-
-def test_findings_on_the_tiny_world(tiny_data):
-    assert "ES-11/1" in findings.first_vote("2024-06-20")
-    travel = findings.travel_sentence("2024-06-20")
-    # after the warrant: BLR 2023-06, CHN 2023-10 and 2024-05, USA 2024-06; ICC parties on the day: CHN 2024-05, USA
-    assert "made 4 foreign visits to 3 states; 2 were to ICC states parties" in travel
 
 
 def test_profile_facts_and_sections_on_the_tiny_world(tiny_data):

@@ -16,7 +16,7 @@ import pandas as pd
 
 from analysis import config
 from analysis.datasets import asof as _asof
-from analysis.metrics import economy, membership, travel, votes
+from analysis.metrics import allies, economy, events, membership, stances, travel, votes
 
 ARTICLE_DATE = "2024-06-20"
 ARTICLE = "Henry-Laur Allik, \"The list of Vladimir Putin's remaining autocratic allies\", Deutsche Welle, June 2024"
@@ -187,7 +187,32 @@ def _belarus_largest_partner(ts) -> Result:
                   pd.DataFrame())
 
 
+def _six_allies(ts) -> Result:
+    p = allies.premise(ts)
+    ok = p[p["side"] == "ally"]
+    expl = ("Read on votes and ties together (rule in Methods), "
+            + "; ".join(f"{r.name}: {r.verdict}" for r in p.itertuples()) + ".")
+    verdict = SUPPORTED if len(ok) == len(p) else (PARTLY if len(ok) else NOT_SUPPORTED)
+    return Result(verdict, expl, p[["iso3", "stance", "score", "verdict", "why"]])
+
+
+def _syria_stronghold(ts) -> Result:
+    g = events.government_changes(ts)
+    g = g[g["iso3"] == "SYR"]
+    s = stances.stance(ts).set_index("iso3").loc["SYR"]
+    votes_now = f"its stance on the votes is '{stances.LABELS[str(s['stance'])]}' ({s['reason']})"
+    if len(g):
+        return Result(NOT_SUPPORTED, f"The government of Bashar al-Assad fell on {g['start'].iloc[0].date()}; "
+                      f"the new government no longer votes with Russia: {votes_now}.", g)
+    verdict = SUPPORTED if str(s["stance"]) in stances.WITH_RUSSIA else PARTLY
+    ev = stances.stance(ts).query("iso3 == 'SYR'")[["iso3", "stance", "reason"]]
+    return Result(verdict, f"Assad's government was in power; {votes_now}. Russia's bases are outside the data.", ev)
+
+
 CLAIMS: list[Claim] = [
+    Claim("six-allies", "DW lists six countries as Putin's main remaining allies: China, North Korea, Belarus, Iran, "
+          "Syria and Vietnam (the article's section headings; not a direct quotation).", _six_allies),
+    Claim("syria-stronghold", "\"Syria is Russia's stronghold in the Middle East.\"", _syria_stronghold),
     Claim("travel-since-reelection", "Putin \"has made five international visits since his victory. His destinations "
           "have been Belarus, Uzbekistan, China, North Korea and now Vietnam.\"", _five_visits_since_reelection),
     Claim("movements-limited", "Since the ICC arrest order, Putin \"has seen his international movements limited\".",

@@ -98,4 +98,22 @@ def dossier_text(iso3: str, as_of=None, **thresholds) -> str:
         parts.append(f"It accounted for {f['trade_share']:.1%} of Russia's goods trade in {f['trade_year']}.")
     if f["groups"]:
         parts.append("Member of: " + ", ".join(f["groups"]) + ".")
+    parts.append(_two_axes(iso3, as_of, **thresholds))
     return " ".join(parts)
+
+
+def _two_axes(iso3: str, as_of=None, **thresholds) -> str:
+    """Its government changes since 2014, its ties score and where both axes put it."""
+    from analysis.metrics import allies, events
+
+    g = events.known("government_change", as_of)
+    g = g[(g["iso3"] == iso3) & (g["start"] >= pd.Timestamp("2014-01-01"))]
+    words = "".join(f" Change of government on {r.start:%-d %B %Y}: {r.description}" for r in g.itertuples())
+    a = allies.allies(as_of, **thresholds).set_index("iso3")
+    if iso3 not in a.index:
+        return words.strip()
+    r = a.loc[iso3]
+    side = {"ally": "an **ally** of Russia", "partner": "a **partner** of Russia"}.get(r["side"], "neither an ally "
+                                                                                             "nor a partner of Russia")
+    return (words + f" Ties with Russia: {r['score']:g} points ({r['reason_ties']}). On votes and ties together it "
+            f"is {side}.").strip()

@@ -11,10 +11,11 @@ import pandas as pd
 from analysis import config
 from analysis.datasets import asof as _asof
 from analysis.datasets import coverage, data, members
-from analysis.metrics import alignment, claims, economy, membership, travel, votes
+from analysis.metrics import alignment, economy, membership, travel, votes
+from analysis.metrics import allies as _allies
 from analysis.metrics import blocs as _blocs
 from analysis.metrics import stances as _stance
-from analysis.report import charts, findings, profile, sources
+from analysis.report import charts, profile, sources
 from analysis.report.display import Section
 
 
@@ -169,38 +170,29 @@ def blocs(ctx: Context) -> Section:
     return sec
 
 
+def dossier_states(ctx: Context) -> list[str]:
+    """The report's focus, then the states the data name as Russia's allies (not already in it)."""
+    named = _allies.named(ctx.as_of, **ctx.thresholds)
+    return list(dict.fromkeys([*ctx.focus, *named]))
+
+
 def dossiers(ctx: Context) -> Section:
+    """Dossiers of the article's states and of every state the data name as an ally, each linked to
+    its country profile (profiles/<ISO3>.html, relative to the main report)."""
     sec = Section()
-    sec.table(profile.summary_table(ctx.focus, ctx.as_of, **ctx.thresholds),
-              caption="The article's states side by side", slug="dossiers-summary")
-    for iso3 in ctx.focus:
-        sec.md(profile.dossier_text(iso3, ctx.as_of, **ctx.thresholds))
+    states = dossier_states(ctx)
+    extra = [i for i in states if i not in ctx.focus]
+    names = data.countries().set_index("iso3")["name"]
+    sec.md("The article's states" + (f", and the allies the data add ({', '.join(names[i] for i in extra)})"
+                                     if extra else "") + ", side by side; each name links to its country profile.")
+    sec.table(profile.summary_table(states, ctx.as_of, **ctx.thresholds), caption="Dossiers side by side",
+              slug="dossiers-summary")
+    for iso3 in states:
+        sec.md(profile.dossier_text(iso3, ctx.as_of, **ctx.thresholds)
+               + f" [Country profile of {names[iso3]}](profiles/{iso3}.html).")
     return sec
 
 
-def claims_section(ctx: Context) -> Section:
-    """Verdicts on the article's date and on the report's date; when the report looks back to a
-    date before the latest data, the latest data are the second column, so the section still says
-    which verdicts have changed since."""
-    sec = Section()
-    latest = data.latest_date()
-    second = ctx.as_of if ctx.as_of > pd.Timestamp(claims.ARTICLE_DATE) else latest
-    c = claims.compare(claims.ARTICLE_DATE, second)
-    later = " (the latest data, after this report's date)" if second != ctx.as_of else ""
-    sec.md(f"Source: {claims.ARTICLE}. Each claim is checked with the data as known on the article's date "
-           f"({claims.ARTICLE_DATE}) and as of {second.date()}{later}.")
-    shown = c[["claim", "verdict_then", "verdict_now", "changed", "explanation_now"]].rename(columns={
-        "verdict_then": f"verdict {c['then'].iloc[0]}", "verdict_now": f"verdict {c['now'].iloc[0]}",
-        "explanation_now": f"evidence ({c['now'].iloc[0]})"})
-    shown["changed"] = shown["changed"].map({True: "changed", False: ""})
-    sec.table(shown, slug="claims-checked")
-    changed = c[c["changed"]]
-    if len(changed):
-        sec.bullets([f"**{r.claim_id}** changed from *{r.verdict_then}* to *{r.verdict_now}*. Then: "
-                     f"{r.explanation_then} Now: {r.explanation_now}" for r in changed.itertuples()])
-    else:
-        sec.md("No verdict has changed since the article.")
-    return sec
 
 
 def icc_visits(ctx: Context) -> Section:
@@ -241,8 +233,10 @@ def arms_imports(ctx: Context) -> Section:
 def methods(ctx: Context) -> Section:
     sec = Section()
     t = ctx.thresholds
-    sec.md(f"""**Stance classes** (as of the report date; rules applied in this order; thresholds are parameters of
-the notebook and of `python -m analysis build -p NAME=VALUE`):
+    sec.md(f"""**Stance classes** (as of the report date, over each member's latest {t['window'] or 'all'} Ukraine-set votes —
+see the model notes below; rules applied in this order; thresholds are parameters of the notebook and of
+`python -m analysis build -p NAME=VALUE`). Russia and Ukraine, the parties to the war, have classes of their own, as
+have members whose seat is contested and members that could not vote in the whole window (Article 19 arrears).
 
 1. *Allied with Russia*: voted no on at least {t['allied_no_share']:.0%} of the Ukraine resolutions it could vote on,
    or a mutual-defence / security-guarantee treaty with Russia in force{'' if t['use_treaties'] else ' (treaty rule switched off)'}.
@@ -332,5 +326,3 @@ def trade_partners(ctx: Context) -> Section:
     return Section().chart(charts.trade_partners_chart(ctx.as_of), "trade-top-partners")
 
 
-def key_findings(ctx: Context) -> Section:
-    return Section().bullets(findings.key_findings(ctx.as_of, ctx.focus, **ctx.thresholds))

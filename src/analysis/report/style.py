@@ -20,9 +20,12 @@ VOTE_LABELS = {"yes": "Yes", "no": "No", "abstain": "Abstain", "absent": "Absent
 UNKNOWN_COLOR, UNKNOWN_LABEL = LIGHT_GREY, "Not yet sourced (partial record)"
 
 STANCE_COLORS = {"allied": VERMILLION, "russia_leaning": ORANGE, "neutral": "#C8C8C8", "west_leaning": SKY,
-                 "condemning": BLUE, "russia": BLACK}
+                 "condemning": BLUE, "ukraine": YELLOW, "could_not_vote": "#8C8C8C", "contested": PURPLE,
+                 "russia": BLACK}
 STANCE_LABELS = {"allied": "Allied with Russia", "russia_leaning": "Russia-leaning", "neutral": "Neutral",
-                 "west_leaning": "West-leaning", "condemning": "Condemning and sanctioning", "russia": "Russia"}
+                 "west_leaning": "West-leaning", "condemning": "Condemning and sanctioning",
+                 "ukraine": "Ukraine (party to the war)", "could_not_vote": "Could not vote (arrears)",
+                 "contested": "Seat contested", "russia": "Russia"}
 
 ICC_COLORS = {True: PURPLE, False: GREEN}
 ICC_LABELS = {True: "ICC state party on the day (obliged to arrest)", False: "Not bound by the Rome Statute"}
