@@ -18,8 +18,8 @@ import nbformat
 import pytest
 from pypdf import PdfReader
 
-from analysis.build import cli
 from analysis import config
+from analysis.build import cli
 from analysis.metrics import votes
 
 pytestmark = pytest.mark.e2e

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from analysis.config import TEMPLATES_DIR
 from analysis.build.jobs import FAILED_DIR, INDEX, MANIFEST, REPORT_TITLE, JobResult
+from analysis.config import TEMPLATES_DIR
 from analysis.files import atomic_write
+
 
 def human_time(iso: str) -> str:
     return iso.replace("T", " ").replace("Z", " UTC") if iso else ""
