@@ -96,7 +96,7 @@ def classify(counts: pd.DataFrame, defence: set[str], unfriendly: set[str], **th
 def stance(as_of=None, **thresholds) -> pd.DataFrame:
     """iso3, stance, reason (+ the counts behind it) for every UN member on ``as_of``."""
     from analysis.datasets import asof as _asof
-    return _stance(_asof.resolve(as_of), tuple(sorted(check_thresholds(thresholds).items())))
+    return _stance(_asof.resolve_report(as_of), tuple(sorted(check_thresholds(thresholds).items())))
 
 
 @data.memo

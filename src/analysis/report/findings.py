@@ -8,11 +8,12 @@ from analysis.config import FOCUS
 from analysis.datasets import data
 from analysis.metrics import alignment, claims, economy, travel, votes
 from analysis.metrics import stances as _stance
+from analysis.report.display import md_escape
 
 
 def _names(iso3s) -> str:
     names = data.countries().set_index("iso3")["name"]
-    items = [names.get(i, i) for i in iso3s]
+    items = [md_escape(names.get(i, i)) for i in iso3s]
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
@@ -96,7 +97,18 @@ def travel_sentence(as_of=None) -> str:
     return s
 
 
+TRADE_BASE_YEAR = 2021
+
+
+def trade_known(as_of=None) -> bool:
+    """Whether trade by partner for the base year (2021) is known on the date."""
+    years = economy.trade_shares(as_of)["year"]
+    return len(years) > 0 and int(years.max()) >= TRADE_BASE_YEAR
+
+
 def trade_sentence(as_of=None) -> str:
+    if not trade_known(as_of):
+        return f"Russia's trade by partner for {TRADE_BASE_YEAR} is not yet known on this date."
     t = economy.top_partners(as_of, 2021, 10).set_index("partner_iso3")
     chn = t.loc["CHN"]
     ind = t.loc["IND"] if "IND" in t.index else None
@@ -112,6 +124,8 @@ def arms_sentence(as_of=None) -> str:
     imp = economy.arms_imports(as_of)
     imp = imp[imp["year"] >= 2022]
     sup = sorted(set(imp["supplier"]) - {"unknown supplier(s)"})
+    if g.empty:  # an early date: no full year of deliveries since 2014 known yet
+        return "No Russian arms deliveries since 2014 are known yet on this date (SIPRI counts whole years)."
     s = (f"{_names(g['recipient_iso3'][:2])} took {_pct(g['share'].iloc[:2].sum())} of Russia's arms deliveries "
          f"since 2014 (SIPRI TIV)")
     if sup:
