@@ -79,7 +79,7 @@ def test_as_of_dates():
     latest = asof.resolve(None).strftime("%Y-%m-%d")
     assert params.validate_as_of(None) == latest
     assert params.validate_as_of("2023-03-02") == "2023-03-02"
-    earliest = str(data.earliest_date().date())
+    earliest = str(asof.report_start().date())  # the report starts with the first Ukraine-set vote
     for bad in ("2022-13-45", "yesterday-ish", "1900-01-01", "2999-01-01"):
         with pytest.raises(ParameterError) as e:
             params.validate_as_of(bad)

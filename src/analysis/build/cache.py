@@ -166,7 +166,8 @@ class Cache:
 
     def store(self, key: str, files: dict[str, Path], meta: dict) -> Entry | None:
         """Store ``files`` ({stored name: source path}) under ``key`` with ``meta`` (merged into
-        entry.json). Files are hard-linked when possible, else copied. Returns None if it could not
+        entry.json). Files are copied and made read-only (never hard-linked: damaging a cache file must
+        not alter the live report, nor the reverse). Returns None if it could not
         be stored (the build goes on: the cache is an optimisation)."""
         final = self.entry_dir(key)
         tmp = final.with_name(f".{key}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
@@ -176,10 +177,8 @@ class Cache:
             for name, src in files.items():
                 dest = tmp / name
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    os.link(src, dest)
-                except OSError:
-                    shutil.copy2(src, dest)
+                shutil.copyfile(src, dest)
+                os.chmod(dest, 0o444)
                 recorded[name] = {"sha256": file_digest(dest), "size": dest.stat().st_size}
             full = dict(meta, key=key, files=recorded, format=FORMAT_VERSION)
             (tmp / ENTRY).write_text(json.dumps(full, indent=1, sort_keys=True), encoding="utf-8")

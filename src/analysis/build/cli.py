@@ -6,6 +6,7 @@ Errors of the project's own types become one clear message on stderr and an exit
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 import time
@@ -56,7 +57,7 @@ def _curate(args) -> int:
         print("curated tables written from the previous good snapshots; inspect the rejected folders, then delete "
               "them or fix the fetcher (see README, 'Refreshing the data')", file=sys.stderr)
         return 1
-    for _name, path in written.items():
+    for path in written.values():
         print(f"wrote {path}")
     print(f"curated {len(written)} tables in {time.perf_counter() - t0:.1f} s")
     return 0
@@ -121,7 +122,7 @@ def add_build_command(sub) -> None:
     p.add_argument("-p", "--parameter", dest="parameters", metavar="NAME=VALUE", action="append", default=[],
                    help="extra parameter for the main report, e.g. -p allied_no_share=0.6 (repeatable; names "
                         "must be declared in the notebook's parameters cell)")
-    p.add_argument("--timeout", metavar="SECONDS", type=float, default=600,
+    p.add_argument("--timeout", metavar="SECONDS", default=600,
                    help="limit per cell in seconds (default 600; 0 = none)")
     p.add_argument("--notebooks-dir", metavar="DIR", default=None,
                    help="folder holding isolation_report.ipynb and country_profile.ipynb (default notebooks/)")
@@ -143,7 +144,7 @@ def add_build_command(sub) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m analysis", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser(
         "fetch", help="refresh the raw data: a new dated snapshot per public source that has newer data",
@@ -182,11 +183,35 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ParameterError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_clip(exc)}", file=sys.stderr)
         return 2
     except DataValidationError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_clip(exc)}", file=sys.stderr)
         return 1
     except AnalysisError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_clip(exc)}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a full disk, a read-only folder...: one line, not a traceback
+        where = f" on {exc.filename}" if exc.filename else ""
+        reason = "no space left" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        print(f"error: {_clip(reason + where)}", file=sys.stderr)
+        return 1
+
+
+def _clip(exc) -> str:
+    from analysis.build.options import clip_lines
+
+    return clip_lines(str(exc))
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with over-long values cut in its error messages."""
+
+    def error(self, message):
+        from analysis.build.options import clip_lines
+
+        super().error(clip_lines(message, 300))
+
+    def add_subparsers(self, **kwargs):
+        kwargs.setdefault("parser_class", _Parser)
+        return super().add_subparsers(**kwargs)

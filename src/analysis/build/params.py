@@ -6,7 +6,8 @@ front, with a message that says what would have been accepted:
 
 - parameter names are read from the notebook itself (the cell tagged ``parameters``), never
   hard-coded; a name the notebook does not declare is refused, with the closest declared names;
-- ``as_of`` goes through :func:`analysis.asof.resolve`, whose error names the accepted date range;
+- ``as_of`` goes through :func:`analysis.asof.resolve_report`, whose error names the accepted date range
+  (from the first Ukraine-set vote, 27 March 2014, to today) and why;
 - ISO3 codes (``iso3``, ``focus``, ``--profiles``) must be one of the 193 UN members of
   :func:`analysis.data.countries`; an unknown code gets the closest codes and country names
   (difflib);
@@ -157,16 +158,9 @@ def validate_as_of(value: Any) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)  # -p as_of=2023 is a year, not nanoseconds since 1970
     try:
-        return asof.resolve(value).strftime("%Y-%m-%d")
+        return asof.resolve_report(value).strftime("%Y-%m-%d")
     except FileNotFoundError as exc:
         raise ParameterError(f"cannot check as_of: {exc}") from exc
-    except ParameterError as exc:
-        if "between" in str(exc):
-            raise
-        from analysis.datasets import data  # a message without the range (e.g. 'NaT'): add it
-
-        raise ParameterError(f"{exc} between {data.earliest_date().date()} and today "
-                             f"({asof.today().date()})") from exc
 
 
 # --------------------------------------------------------------------------- values

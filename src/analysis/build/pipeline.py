@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterable
 
 from analysis.build import cache as cache_mod
+from analysis.build import options as build_options
 from analysis.build.jobs import FORMATS, BuildOptions, JobResult, Runner, parse_shard, plan, select_shard
 from analysis.build.runner import PoolRunner, papermill_runner, run_jobs
 from analysis.build.site import write_index
@@ -32,6 +33,23 @@ def _progress_line(res: JobResult, k: int, n: int) -> str:
     status = ("cached" if res.cached else ",".join(res.job.formats)) if res.ok else "FAILED"
     detail = f"  (run {res.run_seconds:.1f} s, export {res.export_seconds:.1f} s)" if res.ok and not res.cached else ""
     return f"[{k:>{width}}/{n}] {res.job.label:<12} {status:<8} {res.seconds:5.1f} s{detail}"
+
+
+def remove_stale_formats(output: Path, results: list[JobResult]) -> list[Path]:
+    """After a report is built, remove its outputs in the formats this build did not make (an
+    older PDF beside a new HTML of another date). Failed reports keep everything."""
+    removed = []
+    for res in results:
+        made = [getattr(res.job, f) for f in FORMATS if getattr(res.job, f) is not None]
+        if not res.ok or not made:
+            continue
+        for fmt in FORMATS:
+            if getattr(res.job, fmt) is None:
+                stale = output / made[0].with_suffix(f".{fmt}")
+                if stale.is_file():
+                    stale.unlink()
+                    removed.append(stale)
+    return removed
 
 
 def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profiles: str | None = None,
@@ -54,15 +72,20 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers < 1:
         raise ParameterError(f"--jobs {jobs}: expected 1 or more")
-    if timeout is not None and timeout < 0:
-        raise ParameterError(f"--timeout {timeout}: expected seconds >= 0 (0 = no limit)")
+    timeout = build_options.check_timeout(timeout)
+    output = build_options.check_folder(output, "--output")
+    if cache and cache_dir is not None:
+        cache_dir = build_options.check_folder(cache_dir, "--cache-dir")
     the_shard = parse_shard(shard)
     the_plan = plan(notebooks_dir=notebooks_dir, as_of=as_of, profiles=profiles, formats=formats,
                     profile_formats=profile_formats, extra=extra)
     selected = [j for j in the_plan.jobs if report or j.kind != "report"]
     selected = select_shard(selected, the_shard)
+    if runner is None:  # real kernels: as many as the cores and the memory hold
+        workers, note = build_options.cap_workers(jobs, len(selected))
+        if note:
+            print(f"note: {note}", file=err, flush=True)
 
-    output = Path(output).resolve()
     output.mkdir(parents=True, exist_ok=True)
     recover(output)
     built_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -134,6 +157,8 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
             own_runner.close()
     order = {j.name: i for i, j in enumerate(selected)}
     results.sort(key=lambda r: order[r.job.name])
+    for path in remove_stale_formats(output, results):
+        print(f"removed {_rel(path)}: not a format of this build", file=out, flush=True)
     index = write_index(output, results, built_at, the_plan.as_of, the_plan.members)
     failed = [r for r in results if not r.ok]
     total = time.perf_counter() - t0

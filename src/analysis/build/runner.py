@@ -4,6 +4,7 @@ and many (:func:`run_jobs`: worker threads, Ctrl-C). The executor is swappable: 
 :func:`papermill_runner` (a fresh kernel per report) or :class:`PoolRunner` (warm kernels)."""
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import threading
@@ -119,7 +120,19 @@ def _describe_failure(job: ReportJob, exc: BaseException, staged_nb: Path, kept:
             note = "the injected-parameters cell"
     elif executed is None:
         note = "before any cell ran (kernel did not start?)"
+    if no_space(exc):
+        ename, evalue, note = "OSError", f"no space left on {_rel(staged_nb.parent)}", "writing the executed notebook"
     return ReportNotebookError(name, cell, ename, evalue, kept=kept, exec_count=count, note=note)
+
+
+def no_space(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or an exception it was raised from) is a full disk."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "No space left on device" in str(exc):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 def _report_info(job: ReportJob, options: BuildOptions) -> dict:
@@ -175,6 +188,8 @@ def execute_job(job: ReportJob, options: BuildOptions, runner: Runner = papermil
                 result.error = _cancelled(job)
                 return result
             kept = None
+            if staged_nb.exists() and _read_notebook(staged_nb) is None:
+                staged_nb.unlink()  # half-written (e.g. a full disk): keep no invalid notebook
             if staged_nb.exists():
                 dest = out / FAILED_DIR / f"{job.name}.ipynb"
                 dest.parent.mkdir(parents=True, exist_ok=True)

@@ -12,27 +12,52 @@ def today() -> pd.Timestamp:
     return pd.Timestamp.today().normalize()
 
 
-def resolve(as_of=None) -> pd.Timestamp:
+def _range(earliest: pd.Timestamp) -> str:
+    """The accepted range, worded the same in every message."""
+    return f"between {earliest.date()} and today ({today().date()})"
+
+
+def resolve(as_of=None, earliest: pd.Timestamp | None = None) -> pd.Timestamp:
     """None (or 'latest', 'today') -> today, the build date; a 'YYYY-MM-DD' string or date -> a Timestamp.
 
     The data run to different dates per source (see analysis.datasets.coverage); the report's header
     says so rather than moving the as-of date back to the latest event in the data.
-    Raises ParameterError for a malformed date or one outside the accepted range (the first recorded
-    vote to today)."""
+    Raises ParameterError for a malformed date, one with a time zone, or one outside the range from
+    ``earliest`` (default: the first date in the data) to today."""
     if as_of is None or (isinstance(as_of, str) and as_of.strip().lower() in ("", "latest", "none", "today")):
         return today()
+    earliest = data.earliest_date() if earliest is None else earliest
+    shown = repr(as_of) if len(repr(as_of)) <= 80 else repr(as_of)[:80] + "..."
     try:
         ts = pd.Timestamp(as_of)
-    except (ValueError, TypeError) as exc:
-        raise ParameterError(f"as_of={as_of!r} is not a date; expected YYYY-MM-DD between "
-                             f"{data.earliest_date().date()} and today ({today().date()})") from exc
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ParameterError(f"as_of={shown} is not a date; expected YYYY-MM-DD {_range(earliest)}") from exc
     if pd.isna(ts):
-        raise ParameterError(f"as_of={as_of!r} is not a date; expected YYYY-MM-DD")
-    earliest = data.earliest_date()
-    if ts < earliest or ts.normalize() > today():
-        raise ParameterError(f"as_of={as_of!r} is out of range; expected a date between {earliest.date()} "
-                             f"and today ({today().date()})")
+        raise ParameterError(f"as_of={shown} is not a date; expected YYYY-MM-DD {_range(earliest)}")
+    if ts.tzinfo is not None:
+        raise ParameterError(f"as_of={shown} has a time zone; expected a calendar date YYYY-MM-DD {_range(earliest)}")
+    if ts.normalize() > today():
+        raise ParameterError(f"as_of={shown} is out of range; expected a date {_range(earliest)}")
+    if ts < earliest:
+        why = "" if earliest == data.earliest_date() else (
+            f" (the report starts on {earliest.date()}, the first General Assembly vote on Russia and Ukraine, "
+            "A/RES/68/262: before it there is nothing to report)")
+        raise ParameterError(f"as_of={shown} is before {earliest.date()}{why}; expected a date {_range(earliest)}")
     return ts.normalize()
+
+
+def report_start() -> pd.Timestamp:
+    """The first date the report is meaningful on: the first recorded vote of the Ukraine set
+    (A/RES/68/262, 27 March 2014). Before it there is no stance to classify."""
+    res = data.resolutions()
+    ukraine = res.loc[res["topic"] == "ukraine", "date"]
+    return ukraine.min() if len(ukraine) else data.earliest_date()
+
+
+def resolve_report(as_of=None) -> pd.Timestamp:
+    """:func:`resolve`, for the report, the profiles and the stance classes: the date must be on
+    or after :func:`report_start`, and the message says why."""
+    return resolve(as_of, earliest=report_start())
 
 
 def members(as_of=None) -> pd.DataFrame:

@@ -46,7 +46,14 @@ def _load(name: str, directory: str) -> pd.DataFrame:
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: run `python -m analysis curate`")
     dtypes, dates = _read_spec(name)
-    df = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""], parse_dates=dates)
+    try:
+        df = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""], parse_dates=dates)
+    except (OSError, EOFError, ValueError, pd.errors.ParserError) as exc:  # truncated gzip, bad CSV
+        from analysis.errors import DataValidationError, Problem
+
+        raise DataValidationError([Problem(str(path), None, None, None, "a readable curated table "
+                                           f"({type(exc).__name__}: {str(exc)[:200]}); run `python -m analysis "
+                                           "curate`, then `python -m analysis validate`")]) from exc
     if name == "un_votes":
         df["vote"] = pd.Categorical(df["vote"], categories=VOTE_DOMAIN)
     if name == "trade":

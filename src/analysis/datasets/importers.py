@@ -45,14 +45,24 @@ def parse_release(path: Path, label: str | None = None) -> tuple[pd.DataFrame, p
     if missing:
         raise DataValidationError([Problem(label, 1, c, None, "a column of the UN Digital Library release format")
                                    for c in missing])
+    if df.empty:  # a header-only release would break curate later
+        raise DataValidationError([Problem(label, 2, None, None, "at least one vote row after the header")])
     df = df.fillna("")
     known = codes.iso3_codes()
+    members = un_member_codes()
     for idx, row in df.iterrows():
         line = int(idx) + 2
         if row["ms_vote"].strip().upper() not in VOTE_LETTERS:
             problems.append(Problem(label, line, "ms_vote", row["ms_vote"], "Y, N, A, X or empty (non-voting)"))
         if row["ms_code"] not in known:
             problems.append(Problem(label, line, "ms_code", row["ms_code"], "an ISO 3166-1 alpha-3 code"))
+        elif row["ms_code"] not in members:
+            problems.append(Problem(label, line, "ms_code", row["ms_code"],
+                                    "the code of a UN member state (data/manual/un_admission.csv) or of a "
+                                    "historic member (" + ", ".join(sorted(config.HISTORIC_CODES)) + ")"))
+        elif not name_matches_code(row["ms_name"], row["ms_code"]):
+            problems.append(Problem(label, line, "ms_name", row["ms_name"],
+                                    f"the name of {row['ms_code']} ({codes.display_name(row['ms_code'])})"))
         if not re.fullmatch(r"\d+", row["undl_id"]):
             problems.append(Problem(label, line, "undl_id", row["undl_id"], "a numeric UN Digital Library record id"))
         if not _is_date(row["date"]):
@@ -103,6 +113,46 @@ def _is_date(text: str) -> bool:
     return True
 
 
+def un_member_codes() -> set[str]:
+    """The codes a release may use: the 193 members of data/manual/un_admission.csv and the historic
+    UN member codes."""
+    path = config.manual_dir() / "un_admission.csv"
+    current = set(pd.read_csv(path, dtype=str, usecols=["iso3"])["iso3"].dropna()) if path.exists() else set()
+    return current | set(config.HISTORIC_CODES)
+
+
+def _letters(text: str) -> str:
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z]+", " ", text).strip()
+
+
+def name_matches_code(name: str, code: str) -> bool:
+    """Whether a release's ``ms_name`` names the state ``code`` (an empty name is accepted).
+
+    True when the name resolves to the code in the country-codes crosswalk, or when it is close to
+    (or contains, or is contained in) one of the code's known names -- UN spellings vary
+    ('BOLIVIA (PLURINATIONAL STATE OF)', 'UNITED KINGDOM')."""
+    import difflib
+
+    if not str(name).strip():
+        return True
+    resolved = codes.name_to_iso3(name)
+    if resolved is not None:
+        return resolved == code
+    mine = _letters(name)
+    cw = codes.crosswalk()
+    row = cw[cw["ISO3166-1-Alpha-3"] == code]
+    known = {_letters(codes.display_name(code))}
+    if not row.empty:
+        for col in ("CLDR display name", "UNTERM English Short", "official_name_en", "UNTERM English Formal"):
+            if col in row:
+                known.add(_letters(row[col].iloc[0]))
+    known.discard("")
+    return any(k and (k in mine or mine in k or difflib.SequenceMatcher(None, mine, k).ratio() >= 0.8) for k in known)
+
+
 def _session_label(resolution: str, session: str) -> str:
     """Emergency and special sessions are labelled by the symbol ('ES-11', 'S-27'), others by number."""
     m = re.match(r"^A/(?:RES|DEC)/((?:ES|S)-\d+)/", resolution)
@@ -115,7 +165,11 @@ def release_files(raw_root: Path | None = None) -> list[Path]:
 
 
 def import_release(path: Path, name: str, meta: dict, retrieved: str | None = None) -> Path:
-    """Check a release file, then take it as the raw snapshot ``undl-release-<name>``."""
+    """Check a release file, then take it as the raw snapshot ``undl-release-<name>``.
+
+    The name, the retrieval date and the file are all checked before anything is written."""
+    snapshot.check_name(name, "--name")
+    snapshot.check_retrieved(retrieved)
     parse_release(path)  # raises before anything is written
     meta = {"title": "UN Digital Library General Assembly voting data release",
             "publisher": "United Nations Digital Library", "licence": "UN Digital Library terms: non-commercial use "

@@ -6,16 +6,43 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Callable
 
 from analysis import config
-from analysis.errors import DataValidationError, Problem
+from analysis.errors import DataValidationError, ParameterError, Problem
 from analysis.files import atomic_write, sha256, token
 
 PROVENANCE = "PROVENANCE.json"
 REQUIRED_FIELDS = ("source", "title", "publisher", "origin", "licence", "attribution", "retrieved", "files")
+#: Files a snapshot folder may hold besides those PROVENANCE.json lists (documentation).
+UNLISTED_OK = re.compile(r"^(PROVENANCE\.json|[A-Za-z0-9_.-]+\.md)$")
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
+
+
+def check_name(name: str, what: str = "snapshot name") -> str:
+    """A snapshot or release name must be a safe slug: letters, digits, '.', '_', '-', at most 80
+    characters, no '..' -- one folder under data/raw/, never a path. Raises ParameterError."""
+    if not isinstance(name, str) or not _SAFE_NAME.fullmatch(name) or ".." in name:
+        shown = repr(name) if len(str(name)) <= 80 else repr(str(name)[:80]) + "..."
+        raise ParameterError(f"{what} {shown}: expected a short name of letters, digits, '.', '_' or '-' "
+                             "(e.g. 2025-12), not a path")
+    return name
+
+
+def check_retrieved(value: str | None) -> str | None:
+    """A retrieval date is YYYY-MM-DD and not in the future (None: today). Raises ParameterError."""
+    if value is None:
+        return None
+    try:
+        day = _dt.date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)) else None
+    except ValueError:
+        day = None
+    if day is None or day > _dt.date.today():
+        raise ParameterError(f"--retrieved {str(value)[:40]!r}: expected a date YYYY-MM-DD, not in the future")
+    return value
 
 
 def take(source_dir: Path, name: str, files: list[str], meta: dict, raw_root: Path | None = None,
@@ -23,20 +50,33 @@ def take(source_dir: Path, name: str, files: list[str], meta: dict, raw_root: Pa
     """Copy ``files`` from ``source_dir`` into ``raw/<name>/`` and write PROVENANCE.json.
 
     ``meta`` holds title, publisher, origin, licence, attribution, coverage (free text).
-    Refuses to overwrite a snapshot whose files differ: raw data is immutable.
+    Refuses to overwrite a snapshot whose files differ: raw data is immutable. Taking more files
+    into an existing snapshot adds them to its PROVENANCE.json (files already listed stay listed);
+    the record is written atomically after every file is in place.
     """
+    check_name(name)
+    check_retrieved(retrieved)
     raw_root = Path(raw_root or config.raw_dir())
     dest = raw_root / name
-    dest.mkdir(parents=True, exist_ok=True)
-    record = {"source": name, **meta, "retrieved": retrieved or _dt.date.today().isoformat(), "files": {}}
-    for fname in files:
-        src = Path(source_dir) / fname
-        target = dest / Path(fname).name
+    for fname in files:  # every check before anything is written
+        src, target = Path(source_dir) / fname, dest / Path(fname).name
         if target.exists() and sha256(target) != sha256(src):
             raise FileExistsError(f"{target} exists with other content; raw snapshots are immutable — "
                                   f"take the new release as a new source folder")
-        shutil.copyfile(src, target)
-        record["files"][target.name] = {"sha256": sha256(target), "bytes": target.stat().st_size}
+    previous: dict = {}
+    if (dest / PROVENANCE).exists():
+        previous = json.loads((dest / PROVENANCE).read_text(encoding="utf-8"))
+    record = {"source": name, **meta, "retrieved": retrieved or _dt.date.today().isoformat(),
+              "files": dict(previous.get("files", {}))}
+    dest.mkdir(parents=True, exist_ok=True)
+    for fname in files:
+        src = Path(source_dir) / fname
+        target = dest / Path(fname).name
+        if not target.exists():
+            atomic_write(target, src.read_bytes())
+        record["files"][target.name] = {"sha256": sha256(target), "bytes": target.stat().st_size,
+                                        **({"origin": meta["origin"]} if meta.get("origin") else {}),
+                                        "retrieved": record["retrieved"]}
     missing = [f for f in REQUIRED_FIELDS if f not in record]
     if missing:
         raise ValueError(f"provenance of {name} lacks {missing}")
@@ -81,6 +121,12 @@ def verify_folder(folder: Path) -> list[Problem]:
 def _verify_record(folder: Path, rec: dict) -> list[Problem]:
     name = folder.name
     problems: list[Problem] = []
+    listed = set(rec.get("files", {}))
+    for path in sorted(folder.iterdir()):
+        if path.name not in listed and not UNLISTED_OK.match(path.name):
+            problems.append(Problem(f"raw/{name}/{path.name}", None, None, None,
+                                    f"only files listed in raw/{name}/{PROVENANCE} (this one is not: "
+                                    "it is unchecked and may be curated; list it with snapshot.take() or remove it)"))
     for field in REQUIRED_FIELDS:
         if not rec.get(field):
             problems.append(Problem(f"raw/{name}/{PROVENANCE}", None, field, None, "a non-empty value"))

@@ -36,7 +36,7 @@ def _decode(path: Path, label: str) -> tuple[str | None, list[Problem]]:
     if path.suffix == ".gz":
         try:
             raw = gzip.decompress(raw)
-        except OSError as exc:
+        except (OSError, EOFError) as exc:  # EOFError: a truncated file
             return None, [Problem(label, None, None, None, f"a gzip-compressed CSV ({exc})")]
     if not raw.strip():
         return None, [Problem(label, 1, None, None, "a CSV file with a header row and data (the file is empty)")]

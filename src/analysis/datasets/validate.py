@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import config
-from analysis.datasets import codes, plausibility, snapshot
+from analysis.datasets import codes, plausibility, snapshot, textcheck
 from analysis.datasets.schemas import TABLES, UNKNOWN_VOTE, VOTES
 from analysis.datasets.tableio import check_table, read_table, to_csv_bytes
 from analysis.errors import DataValidationError, Problem
@@ -274,7 +274,7 @@ def validate_dir(directory: Path | None = None, check_raw: bool = True, complete
     directory = Path(directory or config.curated_dir())
     problems = snapshot.verify() if check_raw else []
     frames, probs = _frames_from_dir(directory)
-    problems += probs
+    problems += probs + textcheck.folder_problems(config.manual_dir(), directory)
     problems += cross_table_problems(frames, complete)
     if problems:
         raise DataValidationError(problems)

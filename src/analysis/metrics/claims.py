@@ -122,6 +122,8 @@ def _dprk_mutual_defence(ts) -> Result:
 
 
 def _china_main_partner(ts) -> Result:
+    if economy.trade_shares(ts).empty:  # an early date: no full year of trade by partner known yet
+        return Result(NOT_CHECKABLE, "Russia's goods trade by partner is not yet known on this date.", pd.DataFrame())
     iso3, year, share = economy.main_partner(ts)
     ev = economy.top_partners(ts, top=5)
     expl = (f"Largest partner in Russia's goods trade in {year}: {iso3} with {share:.0%} of the total "

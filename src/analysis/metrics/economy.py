@@ -113,3 +113,13 @@ def main_partner(as_of=None) -> tuple[str, int, float]:
     latest = int(t["year"].max())
     row = t[t["year"] == latest].sort_values("total_usd", ascending=False).iloc[0]
     return row["partner_iso3"], latest, float(row["share"])
+
+
+#: The last full year of trade before the invasion: the base of the trade comparisons.
+TRADE_BASE_YEAR = 2021
+
+
+def trade_known(as_of=None, base_year: int = TRADE_BASE_YEAR) -> bool:
+    """Whether Russia's trade by partner for ``base_year`` is known on the date."""
+    years = trade_shares(as_of)["year"]
+    return len(years) > 0 and int(years.max()) >= base_year

@@ -221,7 +221,7 @@ def _inputs(ts, window: int) -> tuple:
 
 def stance(as_of=None, **thresholds) -> pd.DataFrame:
     """iso3, stance, reason (+ the counts behind it) for every UN member on ``as_of``."""
-    return _stance(_asof.resolve(as_of), tuple(sorted(check_thresholds(thresholds).items())))
+    return _stance(_asof.resolve_report(as_of), tuple(sorted(check_thresholds(thresholds).items())))
 
 
 @data.memo

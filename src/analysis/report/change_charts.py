@@ -40,9 +40,9 @@ def isolation_chart(as_of=None):
     partial = int((iso["record"] == "partial").sum())
     style.frame(fig, title, "Share of the UN members, of their population and of their GDP voting yes on each "
                 "General Assembly resolution on Ukraine", style.sources("un_votes", "countries"),
-                note=(f"Hollow markers: {partial} partial record(s); members from the official totals, population and "
-                      "GDP from the votes sources name (the rest unknown)." if partial else None)
-                + " Population and GDP: World Bank, latest year per country, held fixed.")
+                note=(f"Hollow markers: {partial} partial record{'' if partial == 1 else 's'}; members from the official "
+                      "totals, population and GDP from the votes sources name (the rest unknown). " if partial else "")
+                + "Population and GDP: World Bank, latest year per country, held fixed.")
     return fig, iso
 
 

@@ -29,14 +29,46 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|~])")
+
+
+def md_escape(value) -> str:
+    """A string from the data, made inert for Markdown and HTML: ``& < >`` become entities and
+    Markdown punctuation is backslash-escaped, so a treaty title or a city such as
+    ``Beijing [c](javascript:alert(1))`` shows as text and never becomes a link, an image or
+    markup. Every data string that enters a section's Markdown goes through this."""
+    text = html.escape("" if value is None else str(value), quote=False)
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+#: Cells starting with these are read as formulas by spreadsheets (OWASP: CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every *text* cell that a spreadsheet would run as a formula prefixed with ``'``
+    (OWASP CSV-injection guidance); numbers, dates and booleans stay as they are."""
+    out = None
+    for col in df.columns:
+        if pd.api.types.is_numeric_dtype(df[col]) or pd.api.types.is_datetime64_any_dtype(df[col]):
+            continue
+        values = df[col]
+        risky = values.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_START))
+        if risky.any():
+            out = df.copy() if out is None else out
+            out[col] = values.where(~risky, "'" + values.astype(str))
+    return df if out is None else out
+
+
 def save_data(df: pd.DataFrame, slug: str) -> str | None:
-    """Write ``df`` as ``<output_data_dir>/<slug>.csv``; return the link the report uses."""
+    """Write ``df`` as ``<output_data_dir>/<slug>.csv`` (text cells neutralised by :func:`csv_safe`);
+    return the link the report uses."""
     out = _STATE["output_data_dir"]
     if not out:
         return None
     path = Path(out) / f"{slug}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(path, index=False, date_format="%Y-%m-%d")
+    csv_safe(df).to_csv(path, index=False, date_format="%Y-%m-%d")
     return f"{_STATE['link_dir']}/{slug}.csv" if _STATE["link_dir"] else path.name
 
 

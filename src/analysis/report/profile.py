@@ -7,6 +7,7 @@ from analysis.datasets import asof as _asof
 from analysis.datasets import data, members
 from analysis.metrics import alignment, economy, membership, travel, votes
 from analysis.metrics import stances as _stance
+from analysis.report.display import md_escape
 
 
 def facts(iso3: str, as_of=None, **thresholds) -> dict:
@@ -77,27 +78,29 @@ def summary_table(iso3s, as_of=None, **thresholds) -> pd.DataFrame:
 def dossier_text(iso3: str, as_of=None, **thresholds) -> str:
     """A short paragraph (Markdown) of computed facts for one state."""
     f = facts(iso3, as_of, **thresholds)
-    parts = [f"**{f['name']}** ({f['region']}) is classed *{_stance.LABELS.get(f['stance'], f['stance'])}*: "
-             f"{f['reason']}."]
+    parts = [f"**{md_escape(f['name'])}** ({md_escape(f['region'])}) is classed "
+             f"*{_stance.LABELS.get(f['stance'], f['stance'])}*: {md_escape(f['reason'])}."]
     if f["agreement_latest"] is not None:
         parts.append(f"It voted with Russia on {f['agreement_latest']:.0%} of recorded General Assembly votes in "
                      f"session {f['agreement_session']}.")
     tr = f["treaties"]
     if len(tr):
         parts.append("Treaties with Russia: " + "; ".join(
-            f"{t.title} (signed {t.signed:%Y-%m-%d}" + (f", in force {t.in_force:%Y-%m-%d}" if pd.notna(t.in_force) else "")
+            f"{md_escape(t.title)} (signed {t.signed:%Y-%m-%d}"
+            + (f", in force {t.in_force:%Y-%m-%d}" if pd.notna(t.in_force) else "")
             + (f", ended {t.ended:%Y-%m-%d}" if pd.notna(getattr(t, "ended", pd.NaT)) else "")
-            + (f", mutual assistance {t.mutual_assistance_article}" if isinstance(t.mutual_assistance_article, str) else "")
+            + (f", mutual assistance {md_escape(t.mutual_assistance_article)}"
+               if isinstance(t.mutual_assistance_article, str) else "")
             + ")" for t in tr.itertuples()) + ".")
     if len(f["visits"]):
         parts.append(f"Putin visited {len(f['visits'])} time(s) since the invasion: "
-                     + ", ".join(f"{d:%b %Y} ({c})" for d, c in zip(f["visits"]["start_date"], f["visits"]["city"])) + ".")
+                     + ", ".join(f"{d:%b %Y} ({md_escape(c)})" for d, c in zip(f["visits"]["start_date"], f["visits"]["city"])) + ".")
     if f["arms_tiv_since_2014"] > 0:
         parts.append(f"SIPRI records Russian arms deliveries of {f['arms_tiv_since_2014']:,.0f} million TIV since 2014.")
     if f["trade_share"] is not None:
         parts.append(f"It accounted for {f['trade_share']:.1%} of Russia's goods trade in {f['trade_year']}.")
     if f["groups"]:
-        parts.append("Member of: " + ", ".join(f["groups"]) + ".")
+        parts.append("Member of: " + ", ".join(map(md_escape, f["groups"])) + ".")
     parts.append(_two_axes(iso3, as_of, **thresholds))
     return " ".join(parts)
 

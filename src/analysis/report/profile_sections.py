@@ -5,7 +5,7 @@ from __future__ import annotations
 from analysis.metrics import membership, travel
 from analysis.metrics import stances as _stance
 from analysis.report import profile, profile_charts, sources
-from analysis.report.display import Section
+from analysis.report.display import Section, md_escape
 from analysis.report.sections import Context, _d
 
 
@@ -24,9 +24,10 @@ def arms(ctx: Context) -> Section:
 def header(ctx: Context) -> Section:
     sec = Section()
     f = profile.facts(ctx.focus[0], ctx.as_of)
-    sec.md(f"# {f['name']} and Russia\n\n**Country profile, data as of {_d(ctx.as_of)}.** {f['region']}; UN member "
+    sec.md(f"# {md_escape(f['name'])} and Russia\n\n**Country profile, data as of {_d(ctx.as_of)}.** "
+           f"{md_escape(f['region'])}; UN member "
            f"since {f['un_member_from']}; population {f['population']:,.0f} ({f['population_year']}).\n\n"
-           f"Stance: **{_stance.LABELS.get(f['stance'], f['stance'])}** — {f['reason']}.")
+           f"Stance: **{_stance.LABELS.get(f['stance'], f['stance'])}** — {md_escape(f['reason'])}.")
     return sec
 
 
@@ -35,7 +36,7 @@ def facts(ctx: Context) -> Section:
     iso3 = ctx.focus[0]
     f = profile.facts(iso3, ctx.as_of)
     lines = [f"On Russia's unfriendly-states list: {'yes' if f['on_unfriendly_list'] else 'no'}.",
-             "Member of: " + (", ".join(f["groups"]) or "none of ICC, NATO, EU, CSTO, SCO, BRICS, EAEU, G7") + "."]
+             "Member of: " + (", ".join(map(md_escape, f["groups"])) or "none of ICC, NATO, EU, CSTO, SCO, BRICS, EAEU, G7") + "."]
     if f["trade_share"] is not None:
         lines.append(f"Share of Russia's goods trade in {f['trade_year']}: {f['trade_share']:.1%}.")
     sec.bullets(lines)

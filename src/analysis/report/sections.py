@@ -16,7 +16,7 @@ from analysis.metrics import allies as _allies
 from analysis.metrics import blocs as _blocs
 from analysis.metrics import stances as _stance
 from analysis.report import charts, profile, sources
-from analysis.report.display import Section
+from analysis.report.display import Section, md_escape
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Context:
 
 def context(as_of=None, focus=None, **thresholds) -> Context:
     """Validate the notebook's parameters once (date, ISO3 codes, thresholds)."""
-    ts = _asof.resolve(as_of)
+    ts = _asof.resolve_report(as_of)
     if isinstance(focus, str):
         focus = [f for f in focus.replace(" ", "").split(",") if f]
     focus = [members.check_iso3(i) for i in (config.FOCUS if focus is None else focus)]
@@ -103,7 +103,8 @@ def switches(ctx: Context, first: str = "A/RES/ES-11/1", second: str = "A/RES/ES
         g = sw[sw["move"] == move].assign(name=lambda d: d["iso3"].map(names)).sort_values("name")
         if len(g):
             lines.append(f"**{label}** ({len(g)}): " + ", ".join(
-                f"{names.get(i, i)} ({x}\u2192{y})" if move in ("left yes", "to no", "from no") else names.get(i, i)
+                f"{md_escape(names.get(i, i))} ({x}\u2192{y})" if move in ("left yes", "to no", "from no")
+                else md_escape(names.get(i, i))
                 for i, x, y in zip(g["iso3"], g["first"], g["second"])))
     sec.bullets(lines)
     sec.save(sw.assign(name=sw["iso3"].map(names)), "vote-switches")
@@ -280,8 +281,8 @@ def sources_section(ctx: Context) -> Section:
     raw = sources.raw_sources()
     sec.save(raw, "sources-raw")
     sec.md("**Raw snapshots** (`data/raw/<source>/`, each file's sha256 in its PROVENANCE.json):\n\n" + "\n".join(
-    f"- **{r.title}** — {r.publisher}. Version: {r.version}. Licence: {r.licence}. Retrieved {r.retrieved}; "
-    f"files: {r.files}." for r in raw.itertuples()))
+    f"- **{md_escape(r.title)}** — {md_escape(r.publisher)}. Version: {md_escape(r.version)}. Licence: "
+    f"{md_escape(r.licence)}. Retrieved {md_escape(r.retrieved)}; files: {md_escape(r.files)}." for r in raw.itertuples()))
     sec.table(sources.hand_curated(), caption="Hand-curated tables (data/manual): every row cites its source",
               slug="sources-hand-curated")
     sec.bullets(sources.ATTRIBUTION)
@@ -315,14 +316,23 @@ def visits_map(ctx: Context) -> Section:
 
 
 def visits_timeline(ctx: Context) -> Section:
+    if travel.visits(ctx.as_of).empty:  # an early as-of date: nothing yet
+        return Section().md(f"No foreign visit by Vladimir Putin since 24 February 2022 is recorded by {_d(ctx.as_of)}.")
     return Section().chart(charts.visits_timeline(ctx.as_of), "visits-timeline")
 
 
 def arms_exports(ctx: Context) -> Section:
+    g = economy.arms_exports_totals(ctx.as_of, 2014, 12)
+    if len(g) < 2 or not g["tiv"].sum() > 0:  # no full year of deliveries since 2014 known yet
+        return Section().md(f"No Russian arms deliveries since 2014 are recorded by SIPRI as of {_d(ctx.as_of)} "
+                            "(a year's deliveries count as known from the next year).")
     return Section().chart(charts.arms_exports_chart(ctx.as_of), "arms-exports-top-recipients")
 
 
 def trade_partners(ctx: Context) -> Section:
+    if not economy.trade_known(ctx.as_of):
+        return Section().md(f"Russia's goods trade by partner for {economy.TRADE_BASE_YEAR} and later is not yet "
+                            f"known on {_d(ctx.as_of)} (a year's trade counts as known from the next year).")
     return Section().chart(charts.trade_partners_chart(ctx.as_of), "trade-top-partners")
 
 
