@@ -19,10 +19,10 @@ import pytest
 from nbformat.v4 import new_markdown_cell, new_notebook
 from pypdf import PdfReader
 
-from analysis.datasets import asof
 from analysis import files
-from analysis.build import jobs as build_jobs, pipeline
-from analysis.build import cli
+from analysis.build import cli, pipeline
+from analysis.build import jobs as build_jobs
+from analysis.datasets import asof
 from analysis.errors import ParameterError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "notebooks"

@@ -17,10 +17,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_markdown_cell, new_notebook
 
-from analysis.build import jobs as build_jobs, pipeline
-from analysis.build import cache
-from analysis.build import cli
 from analysis import config
+from analysis.build import cache, cli, pipeline
+from analysis.build import jobs as build_jobs
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "notebooks"
 

@@ -16,8 +16,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from papermill.exceptions import PapermillExecutionError
 
-from analysis.build import cli
 from analysis import config
+from analysis.build import cli
 from analysis.build.pool import KernelPool, notebook_imports
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "notebooks"

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.datasets import asof
-from analysis.datasets import data
 from analysis.build import params
+from analysis.datasets import asof, data
 from analysis.datasets import members as members_mod
 from analysis.errors import ParameterError
 

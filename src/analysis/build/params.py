@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analysis.datasets.members import check_iso3
+from analysis.datasets.members import check_iso3, un_members
 from analysis.errors import ParameterError
 
 PARAMETERS_TAG = "parameters"

@@ -333,7 +333,28 @@ def draw_choropleth(ax, gdf: gpd.GeoDataFrame, column: str, colors: Mapping[obje
         raise KeyError(f"no colour for value(s) {unknown} in column {column!r}")
     fill = [missing_color if pd.isna(v) else colors[v] for v in values]
     if len(gdf):
-        gdf.plot(ax=ax, color=fill, edgecolor=edgecolor, linewidth=linewidth, markersize=markersize)
+        # rasterised inside the SVG: thousands of coastline vertices would make it megabytes;
+        # titles, legends and labels stay vector text
+        gdf.plot(ax=ax, color=fill, edgecolor=edgecolor, linewidth=linewidth, markersize=markersize,
+                 rasterized=True)
     ax.set_axis_off()
     ax.set_aspect("equal")
     return ax
+
+
+def label_states(ax, gdf: gpd.GeoDataFrame, texts: Mapping[str, str], fontsize: float = 7,
+                 color: str = "#111111", offsets: Mapping[str, tuple[float, float]] | None = None) -> None:
+    """Write ``texts[iso3]`` on each named state (at a point inside it), with a white halo so it
+    reads over any fill. ``offsets`` (points, per iso3) move a label off a small state, with a
+    leader line."""
+    import matplotlib.patheffects as pe
+
+    halo = [pe.withStroke(linewidth=2.2, foreground="white")]
+    for r in gdf[gdf["iso3"].isin(list(texts))].itertuples():
+        if r.geometry is None or r.geometry.is_empty:
+            continue
+        p = r.geometry.representative_point() if r.geometry.geom_type != "Point" else r.geometry
+        dx, dy = (offsets or {}).get(r.iso3, (0, 0))
+        ax.annotate(texts[r.iso3], (p.x, p.y), xytext=(dx, dy), textcoords="offset points", ha="center",
+                    va="center", fontsize=fontsize, color=color, path_effects=halo, annotation_clip=False,
+                    arrowprops={"arrowstyle": "-", "color": "#555555", "lw": 0.5} if (dx or dy) else None)
