@@ -145,7 +145,7 @@ def agreement_lines(as_of=None, states=FOCUS + COMPARISON, since: int = 1992, mi
     style.frame(fig, title, f"Share of recorded General Assembly votes cast the same way as Russia, per session "
                 f"{since}–latest (absences excluded; sessions with fewer than {min_votes} votes left out)",
                 style.sources("alignment", "memberships"), legend=handles, legend_ncol=2)
-    named = sel.assign(name=_name(sel["iso3"]).to_numpy(), series="state")
+    named = sel.assign(name=_name(sel["iso3"]).to_numpy(), series=sel["iso3"])
     tidy = pd.concat([named, eu_med.assign(iso3=pd.NA, name="Median of EU members", series="EU median")])
     first = ["series", "iso3", "name"]
     return fig, tidy[first + [c for c in tidy.columns if c not in first]].reset_index(drop=True)

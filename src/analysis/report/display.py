@@ -67,14 +67,17 @@ def table_html(df: pd.DataFrame, caption: str | None = None, formats: dict | Non
     for col in shown.columns:
         if pd.api.types.is_datetime64_any_dtype(shown[col]):
             shown[col] = shown[col].dt.strftime("%Y-%m-%d").fillna("")
+    from analysis.report import labels
+
+    for col in shown.columns:
+        if col not in (formats or {}):
+            shown[col] = shown[col].map(lambda v, c=col: labels.value(c, v))
     for col in shown.columns:
         if str(col).endswith("url"):
             shown[col] = shown[col].map(_link)
         else:
             shown[col] = shown[col].map(lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v))
                                         else html.escape(str(v)))
-    from analysis.report import labels
-
     shown.columns = [html.escape(labels.header(c)) for c in shown.columns]
     classes = "report-table" + (" short-table" if len(shown) <= 25 else "")
     shown.columns.name = None
@@ -115,6 +118,16 @@ def figure_bundle(fig, alt: str) -> tuple[dict, dict]:
     data = {"image/svg+xml": figure_svg(fig), "image/png": base64.b64encode(figure_png(fig)).decode("ascii"),
             "text/plain": alt}
     return data, {"image/svg+xml": {"alt": alt}, "image/png": {"alt": alt}}
+
+
+class Figure:
+    """A rendered figure for Jupyter: SVG and PNG with alternative text (``_repr_mimebundle_``)."""
+
+    def __init__(self, data: dict, metadata: dict) -> None:
+        self.data, self.metadata = data, metadata
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return self.data, self.metadata
 
 
 class Section:
@@ -212,7 +225,7 @@ class Section:
                 # rendered here (not by the inline backend) so the image is the same in every kernel,
                 # with the figure's finding as alternative text for screen readers
                 bundle, meta = figure_bundle(fig, getattr(fig, "_title", slug))
-                display(bundle, raw=True, metadata=meta)
+                display(Figure(bundle, meta))
                 if link:
                     display(HTML(f'<p class="figure-data">Data behind this figure: <a href="{html.escape(link)}">'
                                  f'{html.escape(slug)}.csv</a></p>'))

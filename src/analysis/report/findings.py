@@ -8,6 +8,7 @@ from analysis.config import FOCUS
 from analysis.datasets import data
 from analysis.metrics import alignment, claims, economy, travel, votes
 from analysis.metrics import stances as _stance
+from analysis.report import labels
 
 
 def _names(iso3s) -> str:
@@ -127,7 +128,7 @@ def claims_sentence(as_of=None) -> str:
          f"{counts.get('partly supported', 0)} partly, {counts.get('not supported', 0)} not, and "
          f"{counts.get('not checkable', 0)} cannot be checked with this data")
     if len(changed):
-        s += f"; {len(changed)} verdict(s) changed since the article ({', '.join(changed['claim_id'])})"
+        s += f"; {labels.plural(len(changed), 'verdict')} changed since the article ({', '.join(changed['claim_id'])})"
     return s + "."
 
 

@@ -118,6 +118,20 @@ def header(name) -> str:
     return _fallback(text)
 
 
+#: Coded values shown to people: column -> {code: words}. Applied by ``display.table_html``.
+VALUES: dict[str, dict] = {
+    "stance": {"allied": "Allied with Russia", "russia_leaning": "Russia-leaning", "neutral": "Neutral",
+               "west_leaning": "West-leaning", "condemning": "Condemning and sanctioning", "russia": "Russia"},
+}
+
+
+def value(col, v):
+    """The words for a coded cell value (stance codes, True/False) or the value unchanged."""
+    if isinstance(v, bool) or type(v).__name__ == "bool_":
+        return "yes" if v else "no"
+    return VALUES.get(str(col), {}).get(v, v) if isinstance(v, str) else v
+
+
 def column(name) -> Column:
     """Header, description and unit of a column (for data dictionaries)."""
     text = str(name)

@@ -232,7 +232,7 @@ def methods(ctx: Context) -> Section:
     sec = Section()
     t = ctx.thresholds
     sec.md(f"""**Stance classes** (as of the report date; rules applied in this order; thresholds are parameters of
-the notebook and of `python -m analysis build -p NAME=VALUE`):
+the report, set when it is built; see the project's README):
 
 1. *Allied with Russia*: voted no on at least {t['allied_no_share']:.0%} of the Ukraine resolutions it could vote on,
    or a mutual-defence / security-guarantee treaty with Russia in force{'' if t['use_treaties'] else ' (treaty rule switched off)'}.
