@@ -21,14 +21,19 @@ png="$(realpath -m "$png")"
 mkdir -p "$(dirname "$png")"
 rm -f "$png"
 profile="$(mktemp -d)"
-# a copy beside the page (same relative links) that writes its measured width into the title
+# a probe page beside it shows the page in a frame WIDTH px wide (a headless window is at least
+# 500 px wide) and writes the page's measured width into its own title
 probe="$(dirname "$html")/.browser-check-$$.html"
 trap 'rm -rf "$profile" "$probe"' EXIT
-sed 's#</body>#<script>addEventListener("load",function(){document.title="WIDTH:"+document.documentElement.scrollWidth+":"+innerWidth;});</script></body>#' \
-  "$html" > "$probe"
+cat > "$probe" <<PROBE
+<!DOCTYPE html><html><body style="margin:0"><iframe id="f" src="$(basename "$html")" style="width:${width}px;height:${height}px;border:0"></iframe>
+<script>document.getElementById("f").onload=function(){var w=this.contentWindow;setTimeout(function(){document.title="WIDTH:"+w.document.documentElement.scrollWidth+":"+w.innerWidth;},300);};</script>
+</body></html>
+PROBE
 flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking
-       --disable-component-update --disable-sync --hide-scrollbars --window-size="$width,$height")
-dom="$(chromium "${flags[@]}" --user-data-dir="$profile/a" --virtual-time-budget=5000 --dump-dom "file://$probe" 2>/dev/null || true)"
+       --disable-component-update --disable-sync --hide-scrollbars --allow-file-access-from-files)
+dom="$(chromium "${flags[@]}" --window-size="$(( width > 500 ? width : 500 )),$height" --user-data-dir="$profile/a" \
+  --virtual-time-budget=8000 --dump-dom "file://$probe" 2>/dev/null || true)"
 measured="$(printf '%s' "$dom" | grep -o 'WIDTH:[0-9]*:[0-9]*' | head -1)"
 [ -n "$measured" ] || { echo "error: chromium did not report the page width" >&2; exit 1; }
 doc="$(echo "$measured" | cut -d: -f2)"; view="$(echo "$measured" | cut -d: -f3)"
@@ -37,7 +42,7 @@ if [ "$doc" -gt "$view" ]; then
   echo "error: the page is wider than the window (${doc} > ${view} px): it scrolls sideways" >&2
   exit 1
 fi
-chromium "${flags[@]}" --user-data-dir="$profile/b" --screenshot="$png" "file://$html" 2>/dev/null || true
+chromium "${flags[@]}" --window-size="$width,$height" --user-data-dir="$profile/b" --screenshot="$png" "file://$html" 2>/dev/null || true
 [ -s "$png" ] || { echo "error: chromium wrote no screenshot to $png" >&2; exit 1; }
 colours=2
 [ "$width" -lt 800 ] && colours=0

@@ -105,6 +105,20 @@ def build_package(folder: Path, *, name: str, title: str, as_of: str | None, bui
     }
 
 
+def effective_parameters(notebook: Path, given: dict) -> dict:
+    """Every parameter the report was built with: the notebook's declared defaults, overridden by
+    the values given to the build (the output folder left out)."""
+    from analysis.build import params
+
+    try:
+        declared = {name: d.default for name, d in params.notebook_parameters(notebook).items()}
+    except Exception:  # noqa: BLE001 - the record is best effort; the build already validated
+        declared = {}
+    values = {**declared, **given}
+    values.pop("output_data_dir", None)
+    return _jsonable(values)
+
+
 def _jsonable(values: dict) -> dict:
     return {k: (v if isinstance(v, (str, int, float, bool, type(None), list, dict)) else str(v))
             for k, v in values.items()}

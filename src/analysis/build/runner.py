@@ -149,7 +149,7 @@ def commit(job: ReportJob, out: Path, *, html: str | None, pdf: bytes | None, st
             from analysis.build import datapackage
 
             datapackage.write(staged_data, name=job.name, title=job.title, as_of=job.as_of, built_at=built_at,
-                              parameters=job.parameters)
+                              parameters=datapackage.effective_parameters(job.notebook, job.parameters))
         result.csv = sorted(p.relative_to(staged_data).as_posix() for p in staged_data.rglob("*") if p.is_file())
         swap_dir(staged_data, out / job.data_dir)
         result.written.append(job.data_dir.as_posix() + "/")

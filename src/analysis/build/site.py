@@ -9,6 +9,7 @@ import csv
 import json
 from pathlib import Path
 
+from analysis.build.datapackage import effective_parameters
 from analysis.build.jobs import FAILED_DIR, INDEX, MANIFEST, REPORT_TITLE, JobResult
 from analysis.config import TEMPLATES_DIR
 from analysis.files import atomic_write
@@ -47,8 +48,7 @@ def update_manifest(output: Path, results: list[JobResult], built_at: str, as_of
                 "kind": job.kind, "title": job.title, "iso3": job.iso3, "as_of": job.as_of,
                 "built_at": r.built_at or built_at, "seconds": round(seconds, 2), "files": files, "csv": r.csv,
                 "notebook": job.notebook.name, "last_failure": None, "cached": r.cached,
-                "parameters": {k: (v if isinstance(v, (str, int, float, bool, type(None), list)) else str(v))
-                               for k, v in job.parameters.items()},
+                "parameters": effective_parameters(job.notebook, job.parameters),
             }
         else:
             entry = reports.get(job.name) or {"kind": job.kind, "title": job.title, "iso3": job.iso3,
