@@ -53,8 +53,10 @@ def test_html_has_every_section_and_every_chart_embedded(built):
     html = (built / "isolation_report.html").read_text(encoding="utf-8")
     for heading in SECTIONS:
         assert re.search(rf"<h2[^>]*>{re.escape(heading)}", html.replace("&#39;", "'")), heading
-    figures = re.findall(r'<div class="jp-RenderedSVG[^>]*report-figure[^>]*role="img"[^>]*aria-label="[^"]+">\s*<svg', html)
+    divs = re.findall(r'<div ([^>]*jp-RenderedSVG[^>]*)>\s*<svg', html)
+    figures = [d for d in divs if "report-figure" in d and 'role="img"' in d and re.search(r'aria-label="[^"]+"', d)]
     assert len(figures) >= N_FIGURES  # SVG on screen, with the finding as the accessible name
+    assert "<text" in html  # the figures' words are text, not pixels
     assert not re.search(r'<img[^>]+src="(?!data:)', html)  # nothing to fetch: one file can be mailed
     assert "import analysis" not in html and "report.tallies(" not in html  # code hidden by default
     assert "injected-parameters" not in html
