@@ -254,17 +254,18 @@ def visits_map(as_of=None):
     fig, ax = style.figure(4.9)
     maps.draw_choropleth(ax, shapes, "status", colors, missing_color=style.LIGHT_GREY, linewidth=0.25)
     maps.draw_choropleth(ax, dots.dropna(subset=["status"]), "status", colors, markersize=12)
-    texts = {r.iso3: f"{r.host} {r.visits}" if r.visits > 1 else r.host for r in d.itertuples()}
+    order = d.sort_values(["icc_party", "visits"], ascending=False)  # the ICC parties he visited first
+    texts = {r.iso3: f"{r.host} {r.visits}" if r.visits > 1 else r.host for r in order.itertuples()}
     maps.label_states(ax, pd.concat([shapes, dots], ignore_index=True).drop_duplicates("iso3"), texts,
-                      fontsize=6.5)
+                      fontsize=6.5, min_gap=1.7e6)
     n_icc = int(v["icc_party"].sum())
     title = (f"Since the ICC warrant Putin has made {len(v)} foreign visits to {v['iso3'].nunique()} states, "
              f"{n_icc} of them to ICC states parties, which are obliged to arrest him")
     warrant = pd.Timestamp(config.ICC_WARRANT_DATE)
     keys = [k for k in colors if k in set(status["status"])]
     style.frame(fig, title, f"The {len(parties)} ICC states parties (shaded) and the states Putin visited from "
-                f"{warrant:%-d %B %Y} (name, and the number of visits when more than one); ICC status on the "
-                "day of the visit", style.sources("visits", "memberships", "maps"),
+                f"{warrant:%-d %B %Y} (named where space allows, with the number of visits when more than one); "
+                "ICC status on the day of the visit", style.sources("visits", "memberships", "maps"),
                 legend=style.legend_handles(colors, names, keys), legend_ncol=3)
     out = v[["start_date", "end_date", "iso3", "host", "city", "purpose", "icc_party"]]
     return fig, out
