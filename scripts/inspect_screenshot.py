@@ -12,7 +12,7 @@ from PIL import Image, ImageStat
 PALETTE = {"yes": (0, 114, 178), "no": (213, 94, 0), "abstain": (240, 228, 66)}
 
 
-def inspect(path: str, width: int, height: int) -> list[str]:
+def inspect(path: str, width: int, height: int, colours: int = 2) -> list[str]:
     problems = []
     im = Image.open(path).convert("RGB")
     if im.size != (width, height):
@@ -26,7 +26,7 @@ def inspect(path: str, width: int, height: int) -> list[str]:
         problems.append(f"almost no dark pixels ({dark:.2%}): no text rendered?")
     found = [name for name, rgb in PALETTE.items()
              if int((np.abs(px - np.array(rgb)).max(axis=2) < 12).sum()) > 200]
-    if len(found) < 2:
+    if len(found) < colours:
         problems.append(f"chart colours not found (found {found}): figures not rendered?")
     return problems
 
@@ -36,8 +36,9 @@ def main() -> int:
     ap.add_argument("png")
     ap.add_argument("--width", type=int, default=1280)
     ap.add_argument("--height", type=int, default=2400)
+    ap.add_argument("--colours", type=int, default=2, help="chart colours that must appear (0: none)")
     a = ap.parse_args()
-    problems = inspect(a.png, a.width, a.height)
+    problems = inspect(a.png, a.width, a.height, a.colours)
     if problems:
         print(f"browser check FAILED for {a.png}: " + "; ".join(problems), file=sys.stderr)
         return 1

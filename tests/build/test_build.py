@@ -246,7 +246,7 @@ def test_index_csv_folders_and_notebooks(built):
     out = built[0]
     index = (out / "index.html").read_text()
     for link in ("isolation_report.html", "isolation_report.pdf", "profiles/CHN.html", "profiles/BLR.html",
-                 "isolation_report_data/focus_no_share.csv", "profiles/CHN_data/"):
+                 "isolation_report_data/focus_no_share.csv", "profiles/CHN_data/datapackage.json"):
         assert f'href="{link}"' in index, link
     assert asof.resolve(None).strftime("%Y-%m-%d") in index
     assert re.search(r"built \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", index)
@@ -257,7 +257,7 @@ def test_index_csv_folders_and_notebooks(built):
     assert (out / "_notebooks" / "isolation_report.ipynb").exists()
     manifest = json.loads((out / "manifest.json").read_text())
     assert set(manifest["reports"]) == {"isolation_report", "profile_CHN", "profile_BLR"}
-    assert manifest["reports"]["isolation_report"]["csv"] == ["focus_no_share.csv"]
+    assert manifest["reports"]["isolation_report"]["csv"] == ["datapackage.json", "focus_no_share.csv"]  # with its data dictionary
     assert not (out / "_failed").exists()
     assert hidden_leftovers(out) == []
 

@@ -175,7 +175,7 @@ def test_deleted_outputs_are_restored_from_the_cache_without_running(setup):
     assert runner.take() == []
     assert (out / "profiles" / "CHN.html").read_bytes() == html
     assert (out / "profiles" / "BLR_data" / "t.csv").read_text() == "job,profile_BLR\n"
-    assert sorted(p.name for p in (out / "profiles" / "CHN_data").iterdir()) == ["t.csv"]
+    assert sorted(p.name for p in (out / "profiles" / "CHN_data").iterdir()) == ["datapackage.json", "t.csv"]  # with its data dictionary
 
 
 def _entry_dir(out: Path, name: str) -> Path:

@@ -46,7 +46,7 @@ def test_display_renders_blocks_and_detaches_the_figure(ctx, monkeypatch):
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(type(obj).__name__))
     sec = report.tallies(ctx).md("text")
     sec._ipython_display_()
-    assert shown == ["Image", "Markdown"]
+    assert shown == ["Figure", "Markdown"]  # SVG + PNG bundle (display.Figure)
     assert not plt.fignum_exists(sec.figure.number)
     sec.figure.savefig(__import__("io").BytesIO(), format="png")  # still usable after display
 

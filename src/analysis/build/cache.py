@@ -266,7 +266,8 @@ def job_spec(job: ReportJob, options: BuildOptions) -> dict:
             "notebook": f"{job.notebook.parent.name}/{job.notebook.name}",
             "html": job.html and job.html.as_posix(), "pdf": job.pdf and job.pdf.as_posix(),
             "data_dir": job.data_dir and job.data_dir.as_posix(), "as_of": job.as_of, "iso3": job.iso3,
-            "show_code": options.show_code, "kernel": options.kernel_name}
+            "show_code": options.show_code, "kernel": options.kernel_name,
+            "base_url": options.base_url if job.pdf is not None else None}
 
 
 def serve_from_cache(cache, entry, job: ReportJob, options: BuildOptions) -> JobResult | None:

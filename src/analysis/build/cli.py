@@ -93,7 +93,7 @@ def _build(args) -> int:
         profile_formats=jobs.parse_formats(args.profile_formats, "--profile-format"),
         extra=args.parameters, jobs=args.jobs, show_code=args.show_code, timeout=args.timeout,
         pool=not args.no_pool, cache=not args.no_cache, cache_dir=Path(args.cache_dir) if args.cache_dir else None,
-        force=args.force, shard=args.shard, report=not args.no_report,
+        force=args.force, shard=args.shard, report=not args.no_report, base_url=args.base_url,
     )
 
 
@@ -118,6 +118,9 @@ def add_build_command(sub) -> None:
     p.add_argument("--jobs", "-j", metavar="N", type=int, default=None,
                    help=f"notebooks run at the same time, each worker reusing one warm kernel (default: "
                         f"number of CPU cores, {os.cpu_count()})")
+    p.add_argument("--base-url", metavar="URL", default=None,
+                   help="where the output folder will be published (e.g. https://example.org/reports/): "
+                        "the PDF links its data files there; without it the PDF names them")
     p.add_argument("--show-code", action="store_true", help="keep code cells in the HTML/PDF (default: hidden)")
     p.add_argument("-p", "--parameter", dest="parameters", metavar="NAME=VALUE", action="append", default=[],
                    help="extra parameter for the main report, e.g. -p allied_no_share=0.6 (repeatable; names "

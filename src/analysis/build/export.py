@@ -24,7 +24,10 @@ subclasses it, and so that the CLI does not import nbconvert unless it exports s
 """
 from __future__ import annotations
 
+import copy
+import html as _html
 import logging
+import re
 import threading
 from pathlib import Path
 
@@ -94,13 +97,28 @@ class ReportHTMLExporter(HTMLExporter):
         self.register_preprocessor(ReportCellFilter, enabled=True)
 
 
+def print_version(nb):
+    """A copy of ``nb`` whose figures are PNG only: the screen version shows SVG, paper the PNG
+    (WeasyPrint draws SVG text with its own fonts; the PNG is exactly what was drawn)."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data") or {}
+            if "image/svg+xml" in data and "image/png" in data:
+                del data["image/svg+xml"]
+    return nb
+
+
 def export_html(nb, *, title: str | None = None, show_code: bool = False, report_info: dict | None = None,
-                path: str | Path | None = None) -> str:
-    """An executed notebook -> one self-contained HTML page.
+                path: str | Path | None = None, for_print: bool = False) -> str:
+    """An executed notebook -> one self-contained HTML page, with a table of contents.
 
     Code cells and prompts are left out unless ``show_code``. ``title`` is the page title;
-    ``report_info`` (``as_of``, ``built_at``, ``source``) is printed in the page footer; ``path``
-    is the folder relative image links are resolved from."""
+    ``report_info`` (``as_of``, ``built_at``, ``source``, and ``author``, ``created``,
+    ``description`` for the document metadata) is printed in the page footer; ``path`` is the
+    folder relative image links are resolved from. ``for_print``: figures as PNG (for the PDF)."""
+    if for_print:
+        nb = print_version(nb)
     exporter = ReportHTMLExporter()
     exporter.exclude_input = not show_code
     exporter.exclude_input_prompt = not show_code
@@ -108,6 +126,68 @@ def export_html(nb, *, title: str | None = None, show_code: bool = False, report
     resources = {"metadata": {"name": title or "report", "path": str(path) if path else ""},
                  "report": report_info or {}}
     html, _ = exporter.from_notebook_node(nb, resources=resources)
+    return add_toc(html)
+
+
+_HEADING = re.compile(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+
+
+def add_toc(html: str, min_entries: int = 4) -> str:
+    """Insert a table of contents (the h2 headings, with their h3 below) before the first h2. In
+    print, ``print.css`` adds each heading's page number (``target-counter``)."""
+    entries = [(int(lvl), hid, re.sub(r"<[^>]+>|¶", "", text).strip()) for lvl, hid, text in _HEADING.findall(html)]
+    if sum(lvl == 2 for lvl, _, _ in entries) < min_entries:
+        return html
+    items, open_sub = [], False
+    for lvl, hid, text in entries:
+        if lvl == 3 and items:
+            if not open_sub:
+                items.append("<ol>")
+                open_sub = True
+        elif open_sub:
+            items.append("</ol></li>")
+            open_sub = False
+        elif items:
+            items.append("</li>")
+        items.append(f'<li class="toc-h{lvl}"><a href="#{hid}">{text}</a>' + ("</li>" if lvl == 3 else ""))
+    items.append("</ol></li>" if open_sub else "</li>")
+    nav = ('<nav class="toc" aria-label="Contents"><p class="toc-title">Contents</p><ol>'
+           + "".join(items) + "</ol></nav>\n")
+    first = _HEADING.search(html)
+    return html[:first.start()] + nav + html[first.start():]
+
+
+_REL_LINK = re.compile(r"""<a href=(["'])(?!https?:|mailto:|#|data:|file:)([^"']+)\1>(.*?)</a>""", re.S)
+
+
+def pdf_links(html: str, base_url: str | None = None) -> str:
+    """Links to files beside the report (the figures' CSVs) made to work on paper: with
+    ``base_url`` (where the output folder is published, e.g. ``https://example.org/reports/``
+    plus the report's subfolder) they point there; without it the file is named, not linked, and
+    one note says the files are published beside the PDF. No link ever names the build machine."""
+    if base_url:
+        base = base_url if base_url.endswith("/") else base_url + "/"
+        return _REL_LINK.sub(lambda m: f'<a href="{_html.escape(base + _html.unescape(m.group(2)), quote=True)}">'
+                                       f"{m.group(3)}</a>", html)
+    folders: list[str] = []
+
+    def named(m):
+        path = _html.unescape(m.group(2))
+        folder = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
+        if folder and folder not in folders:
+            folders.append(folder)
+        return f'<span class="local-file">{_html.escape(path)}</span>'
+
+    html = _REL_LINK.sub(named, html)
+    if folders:
+        note = ('<p class="data-note">The data behind each figure and table is published beside this PDF, '
+                f'in the folder {", ".join(_html.escape(f) for f in folders)} (one CSV file each, named '
+                'under the figure, with a data dictionary in datapackage.json).</p>')
+        anchor = '<nav class="toc"' if '<nav class="toc"' in html else "</h1>"
+        at = html.find(anchor)
+        if anchor == "</h1>" and at >= 0:
+            at += len(anchor)
+        html = html[:at] + note + html[at:] if at >= 0 else note + html
     return html
 
 
@@ -119,12 +199,17 @@ def print_css() -> str:
     return PRINT_CSS.read_text(encoding="utf-8")
 
 
-def html_to_pdf(html: str, base_url: str | Path | None = None, extra_css: str | None = None) -> bytes:
-    """Render an HTML document to PDF bytes (A4, "page X of Y") with WeasyPrint.
+def html_to_pdf(html: str, base_url: str | Path | None = None, extra_css: str | None = None,
+                data_base_url: str | None = None) -> bytes:
+    """Render an HTML document to PDF bytes (A4, "page X of Y", bookmarks from the headings,
+    metadata from the page's head, tagged where WeasyPrint supports it) with WeasyPrint.
 
-    ``base_url`` (a folder) resolves relative links and images; the exported reports have none.
+    Relative links (the CSVs beside the report) go through :func:`pdf_links` with
+    ``data_base_url`` first, so none resolves against ``base_url`` to a ``file://`` path.
+    ``base_url`` (a folder) resolves relative images; the exported reports have none.
     WeasyPrint's warnings about CSS it does not support (JupyterLab's stylesheet has many) are
     silenced; errors are not."""
+    html = pdf_links(html, data_base_url)
     import weasyprint
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
@@ -135,8 +220,27 @@ def html_to_pdf(html: str, base_url: str | Path | None = None, extra_css: str | 
     sheets = [weasyprint.CSS(string=print_css())]
     if extra_css:
         sheets.append(weasyprint.CSS(string=extra_css))
+    options = {"stylesheets": sheets}
+    if _supports_tags(weasyprint):
+        options["pdf_tags"] = True
     with _RENDER_LOCK:
-        return weasyprint.HTML(string=html, base_url=base_url).write_pdf(stylesheets=sheets)
+        return weasyprint.HTML(string=html, base_url=base_url).write_pdf(**options)
+
+
+def _supports_tags(weasyprint) -> bool:
+    """Tagged PDF (structure for screen readers) is an option of WeasyPrint 63 and later."""
+    try:
+        return int(weasyprint.__version__.split(".")[0]) >= 63
+    except (AttributeError, ValueError):
+        return False
+
+
+def export_pdf(nb, *, title: str | None = None, show_code: bool = False, report_info: dict | None = None,
+               path: str | Path | None = None, data_base_url: str | None = None) -> bytes:
+    """An executed notebook -> PDF bytes (the print version of the HTML: PNG figures, data links
+    for paper)."""
+    html = export_html(nb, title=title, show_code=show_code, report_info=report_info, path=path, for_print=True)
+    return html_to_pdf(html, base_url=path, data_base_url=data_base_url)
 
 
 class WeasyPDFExporter(ReportHTMLExporter):
@@ -159,6 +263,7 @@ class WeasyPDFExporter(ReportHTMLExporter):
 
     def from_notebook_node(self, nb, resources=None, **kw):
         """Export ``nb`` to HTML with the report template, then print it; returns (PDF bytes, resources)."""
+        nb = print_version(nb)
         html, resources = super().from_notebook_node(nb, resources=resources, **kw)
         path = (resources.get("metadata") or {}).get("path") or None
         pdf = html_to_pdf(html, base_url=path)

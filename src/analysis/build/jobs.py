@@ -88,6 +88,8 @@ class BuildOptions:
     cancel: threading.Event = field(default_factory=threading.Event)  # set: stop, commit nothing more
     staging: Path | None = None  # set by run_jobs
     kernels: set = field(default_factory=set)  # kernel managers running now (to interrupt on Ctrl-C)
+    base_url: str | None = None  # where the output folder is published (the PDF links its data there)
+    author: str = "Isolation report project"  # PDF/HTML metadata
 
 
 @dataclass
@@ -166,7 +168,8 @@ def plan(*, notebooks_dir: Path, as_of: str | None = None, profiles: str | None 
     if focus is None:
         d = declared.get("focus")
         focus = list(d.default) if d is not None and isinstance(d.default, (list, tuple)) else list(config.FOCUS)
-    codes = params.parse_profiles(profiles, default=focus, members=members)
+    default = default_profiles(focus, date, members) if profiles is None else focus
+    codes = params.parse_profiles(profiles, default=default, members=members)
 
     formats, profile_formats = list(formats), list(profile_formats)
     jobs = [ReportJob(
@@ -197,6 +200,18 @@ def plan(*, notebooks_dir: Path, as_of: str | None = None, profiles: str | None 
                 iso3=code, as_of=date,
             ))
     return BuildPlan(jobs=jobs, as_of=date, profiles=codes, members=members)
+
+
+def default_profiles(focus: list[str], as_of: str | None, members: dict[str, str]) -> list[str]:
+    """The profiles built by default: the report's focus states, then every state the report names
+    on Russia's side (``analysis.metrics.allies.named``, when that exists), in alphabetical order."""
+    try:
+        from analysis.metrics import allies
+
+        named = allies.named(as_of)
+    except (ImportError, AttributeError):
+        return list(focus)
+    return list(focus) + sorted(c for c in set(named) if c in members and c not in focus)
 
 
 def parse_shard(text: str | None) -> tuple[int, int] | None:

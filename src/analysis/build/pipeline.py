@@ -57,7 +57,7 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
           extra: Iterable[str] = (), jobs: int | None = None, show_code: bool = False,
           timeout: float | None = 600, runner: Runner | None = None, pool: bool = True,
           cache: bool = True, cache_dir: Path | None = None, force: bool = False, shard: str | None = None,
-          report: bool = True, out=None, err=None) -> int:
+          report: bool = True, base_url: str | None = None, out=None, err=None) -> int:
     """Plan, run and index a build. Returns the exit status: 0 all built, 1 some report failed,
     130 interrupted (Ctrl-C). Raises ParameterError (before anything runs or is written) for invalid parameters.
 
@@ -90,7 +90,7 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
     recover(output)
     built_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     options = BuildOptions(output=output, notebooks_dir=Path(notebooks_dir).resolve(), show_code=show_code,
-                           timeout=timeout or None, built_at=built_at)
+                           timeout=timeout or None, built_at=built_at, base_url=base_url or None)
     n = len(selected)
     where = f", shard {the_shard[0]}/{the_shard[1]}" if the_shard else ""
     print(f"building {n} report(s) into {_rel(output)} (as of {the_plan.as_of}, {min(workers, n) or 1} at a time"

@@ -137,14 +137,32 @@ def no_space(exc: BaseException | None) -> bool:
 
 def _report_info(job: ReportJob, options: BuildOptions) -> dict:
     return {"as_of": job.as_of, "built_at": human_time(options.built_at),
-            "source": f"{job.notebook.parent.name}/{job.notebook.name}"}
+            "source": f"{job.notebook.parent.name}/{job.notebook.name}",
+            "created": options.built_at or None, "author": options.author,
+            "description": f"{job.title}: data as of {job.as_of}" if job.as_of else job.title}
+
+
+def pdf_data_url(job: ReportJob, options: BuildOptions) -> str | None:
+    """Where the PDF's data links point: ``--base-url`` plus the PDF's folder (None: no base URL,
+    the PDF names the files and says they are published beside it)."""
+    if not options.base_url or job.pdf is None:
+        return None
+    folder = job.pdf.parent.as_posix()
+    base = options.base_url.rstrip("/") + "/"
+    return base + (folder.strip("./") + "/" if folder not in ("", ".") else "")
 
 
 def commit(job: ReportJob, out: Path, *, html: str | None, pdf: bytes | None, staged_data: Path,
-           result: JobResult) -> None:
-    """Move a job's outputs into place: the CSV folder (swapped in), then HTML and PDF (each
-    written to a temporary file and renamed). Records what was written in ``result``."""
+           result: JobResult, built_at: str | None = None) -> None:
+    """Move a job's outputs into place: the CSV folder (with its ``datapackage.json``, swapped
+    in), then HTML and PDF (each written to a temporary file and renamed). Records what was
+    written in ``result``."""
     if job.data_dir is not None:
+        if any(staged_data.rglob("*.csv")):
+            from analysis.build import datapackage
+
+            datapackage.write(staged_data, name=job.name, title=job.title, as_of=job.as_of, built_at=built_at,
+                              parameters=datapackage.effective_parameters(job.notebook, job.parameters))
         result.csv = sorted(p.relative_to(staged_data).as_posix() for p in staged_data.rglob("*") if p.is_file())
         swap_dir(staged_data, out / job.data_dir)
         result.written.append(job.data_dir.as_posix() + "/")
@@ -202,13 +220,15 @@ def execute_job(job: ReportJob, options: BuildOptions, runner: Runner = papermil
 
         # Export everything in memory first: a failure here commits nothing.
         try:
-            from analysis.build.export import export_html, html_to_pdf
+            from analysis.build.export import export_html, export_pdf
 
-            html = export_html(nb, title=job.title, show_code=options.show_code,
-                               report_info=_report_info(job, options), path=options.notebooks_dir)
+            info = _report_info(job, options)
+            html = export_html(nb, title=job.title, show_code=options.show_code, report_info=info,
+                               path=options.notebooks_dir)
             pdf_bytes = None
             if job.pdf is not None:
-                pdf_bytes = html_to_pdf(html, base_url=options.notebooks_dir)
+                pdf_bytes = export_pdf(nb, title=job.title, show_code=options.show_code, report_info=info,
+                                       path=options.notebooks_dir, data_base_url=pdf_data_url(job, options))
         except Exception as exc:  # noqa: BLE001
             result.export_seconds = time.perf_counter() - t1
             result.error = ReportNotebookError(_rel(job.notebook), None, type(exc).__name__, str(exc),
@@ -221,7 +241,8 @@ def execute_job(job: ReportJob, options: BuildOptions, runner: Runner = papermil
             return result
         # Commit: each step atomic; the data folder first so a report never links missing CSVs.
         try:
-            commit(job, out, html=html, pdf=pdf_bytes, staged_data=staged_data, result=result)
+            commit(job, out, html=html, pdf=pdf_bytes, staged_data=staged_data, result=result,
+                   built_at=options.built_at)
             if options.keep_notebooks and staged_nb.exists():
                 dest = out / NOTEBOOKS_DIR / f"{job.name}.ipynb"
                 dest.parent.mkdir(parents=True, exist_ok=True)

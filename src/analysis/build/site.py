@@ -1,10 +1,15 @@
 """The site around the reports: ``manifest.json`` (what is in the output folder, kept across
-builds) and ``index.html`` rendered from it."""
+builds, with each report's parameters) and ``index.html``, the landing page rendered from it: the
+thesis and key findings, three key numbers, thumbnails of the main figures, links to the HTML,
+PDF, profiles and data, the as-of line and the build's parameters. Every link is relative, so the
+output folder is a self-contained static site wherever it is copied."""
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
+from analysis.build.datapackage import effective_parameters
 from analysis.build.jobs import FAILED_DIR, INDEX, MANIFEST, REPORT_TITLE, JobResult
 from analysis.config import TEMPLATES_DIR
 from analysis.files import atomic_write
@@ -43,6 +48,7 @@ def update_manifest(output: Path, results: list[JobResult], built_at: str, as_of
                 "kind": job.kind, "title": job.title, "iso3": job.iso3, "as_of": job.as_of,
                 "built_at": r.built_at or built_at, "seconds": round(seconds, 2), "files": files, "csv": r.csv,
                 "notebook": job.notebook.name, "last_failure": None, "cached": r.cached,
+                "parameters": effective_parameters(job.notebook, job.parameters),
             }
         else:
             entry = reports.get(job.name) or {"kind": job.kind, "title": job.title, "iso3": job.iso3,
@@ -62,7 +68,65 @@ def update_manifest(output: Path, results: list[JobResult], built_at: str, as_of
     return manifest
 
 
-def render_index(manifest: dict, results: list[JobResult], members: dict[str, str]) -> str:
+#: The figures shown as thumbnails on the landing page, in this order (those that exist).
+MAIN_FIGURES = ("ukraine-vote-tallies", "stance-by-state", "agreement-with-russia", "visits-since-warrant-map",
+                "stance-population-gdp", "trade-top-partners")
+
+
+def _read_csv(path: Path) -> list[dict]:
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+    except (OSError, csv.Error, UnicodeDecodeError):
+        return []
+
+
+def _number(row: dict) -> str:
+    """A key number for people: "52 of 193", "37%", "1,234"."""
+    value, unit, denom = (row.get("value") or "").strip(), (row.get("unit") or "").strip(), \
+        (row.get("denominator") or "").strip()
+    try:
+        num = float(value)
+    except ValueError:
+        num = None
+    if num is None:
+        text = value
+    elif unit == "share":
+        text = f"{num:.0%}"
+    elif unit in ("%", "percent"):
+        text = f"{num:.0f}%"
+    else:
+        text = f"{num:,.0f}" if num == int(num) else f"{num:,.1f}"
+    if denom and unit not in ("%", "percent", "share"):
+        try:
+            denom = f"{float(denom):,.0f}"
+        except ValueError:
+            pass
+        text = f"{text} of {denom}"
+    return text
+
+
+def landing(output: Path, entry: dict | None) -> dict:
+    """What the landing page says about the main report: thesis, findings, key numbers and
+    thumbnails, from the files in its data folder (``thesis.csv``, ``key-numbers.csv``,
+    ``<figure>.svg``); each part empty when its file is absent."""
+    if not entry or not entry.get("files", {}).get("data"):
+        return {"thesis": None, "findings": [], "numbers": [], "figures": []}
+    folder = entry["files"]["data"]
+    data = output / folder
+    rows = sorted(_read_csv(data / "thesis.csv"), key=lambda r: float(r.get("order") or 0))
+    html = entry["files"].get("html", "")
+    thesis = next((r for r in rows if r.get("kind") == "thesis"), None)
+    findings = [dict(r, href=f"{html}#{r['anchor']}" if r.get("anchor") and html else html)
+                for r in rows if r.get("kind") == "finding"]
+    numbers = [{"label": r.get("label") or r.get("name", ""), "text": _number(r)}
+               for r in _read_csv(data / "key-numbers.csv")[:3]]
+    figures = [f"{folder}/{slug}.svg" for slug in MAIN_FIGURES if (data / f"{slug}.svg").is_file()][:4]
+    return {"thesis": thesis and thesis.get("text"), "findings": findings, "numbers": numbers, "figures": figures}
+
+
+def render_index(manifest: dict, results: list[JobResult], members: dict[str, str],
+                 output: Path | None = None) -> str:
     """The HTML of ``index.html`` (template ``templates/site/index.html.j2``)."""
     import jinja2
 
@@ -75,10 +139,13 @@ def render_index(manifest: dict, results: list[JobResult], members: dict[str, st
                        for n, e in entries.items() if e.get("kind") == "profile"),
                       key=lambda e: e["country"] or "")
     failed = [dict(entries[r.job.name], name=r.job.name) for r in results if not r.ok]
+    main = next((e for e in reports if e["name"] == "isolation_report"), reports[0] if reports else None)
+    page = landing(output, main) if output is not None else landing(Path("."), None)
+    params = {k: v for k, v in ((main or {}).get("parameters") or {}).items() if k != "output_data_dir"}
     return env.get_template("index.html.j2").render(
         title=REPORT_TITLE, built_at=human_time(manifest.get("built_at", "")), as_of=manifest.get("as_of"),
-        reports=reports, profiles=profiles, failed=failed, this_build=this_build,
-        n_built=sum(r.ok for r in results), n_jobs=len(results))
+        reports=reports, profiles=profiles, failed=failed, this_build=this_build, main=main, page=page,
+        parameters=params, n_built=sum(r.ok for r in results), n_jobs=len(results))
 
 
 def write_index(output: Path, results: list[JobResult], built_at: str, as_of: str | None,
@@ -86,5 +153,5 @@ def write_index(output: Path, results: list[JobResult], built_at: str, as_of: st
     """Update ``manifest.json`` and (atomically) ``index.html``."""
     manifest = update_manifest(output, results, built_at, as_of)
     path = output / INDEX
-    atomic_write(path, render_index(manifest, results, members))
+    atomic_write(path, render_index(manifest, results, members, output))
     return path

@@ -40,12 +40,16 @@ def tallies_chart(as_of=None):
         ax.barh(y, t[v], left=left, color=style.VOTE_COLORS[v], edgecolor="white", linewidth=0.6,
                 label=style.VOTE_LABELS[v], height=0.72)
         for yi, li, val in zip(y, left, t[v]):
-            if val >= 8:
+            if val >= 8 and v != "no":
                 ax.text(li + val / 2, yi, str(int(val)), ha="center", va="center", fontsize=7.5,
-                        color="white" if v in ("yes", "no") else "black")
+                        color="white" if v == "yes" else "black")
         left += t[v].to_numpy()
+    # the "no" votes are the key figure: every one labelled, beside the bar
+    for yi, total, no in zip(y, left, t["no"]):
+        ax.text(total + 2, yi, f"{int(no)} no", ha="left", va="center", fontsize=8, fontweight="bold",
+                color=style.VERMILLION)
     ax.set_yticks(y, labels)
-    ax.set_xlim(0, t["members"].max())
+    ax.set_xlim(0, t["members"].max() * 1.12)
     ax.set_xlabel("UN member states")
     peak = t.loc[t["yes"].idxmax()]
     last = t.iloc[-1]
@@ -53,10 +57,11 @@ def tallies_chart(as_of=None):
              f"drew {last.yes}")
     partial = int((t["record"] == "partial").sum()) if "record" in t else 0
     style.frame(fig, title, f"Votes of the {int(last.members)} UN members on the {len(t)} General Assembly "
-                "resolutions on Ukraine, 2014 to the latest", style.sources("un_votes"),
+                f"resolutions on Ukraine, {t['date'].min():%Y}–{t['date'].max():%Y}; the number voting no "
+                "beside each bar", style.sources("un_votes"),
                 legend=style.legend_handles(style.VOTE_COLORS, style.VOTE_LABELS),
-                note=(f"{partial} partial record(s): official totals; not every member's vote is known yet."
-                      if partial else None))
+                note=(f"{partial} partial record{'' if partial == 1 else 's'}: official totals; not every member's "
+                      "vote is known yet." if partial else None))
     return fig, t[["resolution", "label", "date", "yes", "no", "abstain", "absent", "members"]]
 
 
@@ -91,9 +96,11 @@ def votes_heatmap(as_of=None, iso3s=None, title: str | None = None):
         s.set_visible(False)
     if title is None:
         title = f"{len(m)} states never voted yes on any UN resolution on Ukraine"
-    style.frame(fig, title, "Each row a state, each column a General Assembly resolution (in date order); "
-                "white = not a UN member", style.sources("un_votes"),
-                legend=style.legend_handles(style.VOTE_COLORS, style.VOTE_LABELS))
+    present = [v for v in VOTES if (m == v).to_numpy().any()]
+    not_member = bool(m.isna().to_numpy().any())
+    style.frame(fig, title, "Each row a state, each column a General Assembly resolution (in date order)"
+                + ("; white = not yet a UN member" if not_member else ""), style.sources("un_votes"),
+                legend=style.legend_handles(style.VOTE_COLORS, style.VOTE_LABELS, present))
     tidy = m.reset_index().melt(id_vars="iso3", var_name="resolution", value_name="vote")
     return fig, tidy
 
@@ -121,8 +128,9 @@ def agreement_lines(as_of=None, states=FOCUS + COMPARISON, since: int = 1992, mi
         ax.plot(d["year"], d["agreement"], color=style.VERMILLION if iso3 in highlight else style.BLACK, lw=1.6)
         ax.set_title(_name([iso3]).iloc[0], fontsize=9, loc="left")
         ax.set_ylim(0, 1)
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x:.0%}"))
         ax.grid(axis="y")
-        ax.axvline(2022, color=style.GREY, lw=0.6, ls=":")
+        ax.axvline(2022, color=style.GREY, lw=0.8, ls=":")
     for ax in axes[len(states):]:
         ax.set_visible(False)
     for ax in axes[::ncol]:
@@ -131,16 +139,20 @@ def agreement_lines(as_of=None, states=FOCUS + COMPARISON, since: int = 1992, mi
         ax.set_xlabel("Session (start year)")
     handles = [Line2D([], [], color=style.VERMILLION, lw=1.6, label=highlight_label),
                Line2D([], [], color=style.BLACK, lw=1.6, label="Other states"),
-               Line2D([], [], color=style.BLUE, lw=1.2, ls="--", label="Median of EU members")]
+               Line2D([], [], color=style.BLUE, lw=1.2, ls="--", label="Median of EU members"),
+               Line2D([], [], color=style.GREY, lw=0.8, ls=":", label="2022: full-scale invasion")]
     latest = sel[sel["session"] == sel["session"].max()]
     top = latest.sort_values("agreement", ascending=False).iloc[0]
-    title = (f"{_name([top.iso3]).iloc[0]} votes with Russia most often: {top.agreement:.0%} of GA votes in "
-             f"session {int(top.session)}; the EU median is {eu_med['agreement'].iloc[-1]:.0%}")
+    season = f"{int(top.year)}–{(int(top.year) + 1) % 100:02d}"
+    title = (f"{_name([top.iso3]).iloc[0]} votes with Russia most often: {top.agreement:.0%} of General Assembly "
+             f"votes in the {season} session; the EU median is {eu_med['agreement'].iloc[-1]:.0%}")
     style.frame(fig, title, f"Share of recorded General Assembly votes cast the same way as Russia, per session "
                 f"{since}–latest (absences excluded; sessions with fewer than {min_votes} votes left out)",
-                style.sources("alignment", "memberships"), legend=handles, legend_ncol=3)
-    tidy = pd.concat([sel.assign(series=sel["iso3"]), eu_med.assign(iso3="EU", series="EU median")])
-    return fig, tidy.reset_index(drop=True)
+                style.sources("alignment", "memberships"), legend=handles, legend_ncol=2)
+    named = sel.assign(name=_name(sel["iso3"]).to_numpy(), series=sel["iso3"])
+    tidy = pd.concat([named, eu_med.assign(iso3=pd.NA, name="Median of EU members", series="EU median")])
+    first = ["series", "iso3", "name"]
+    return fig, tidy[first + [c for c in tidy.columns if c not in first]].reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------- stance
@@ -170,6 +182,9 @@ def stance_map(as_of=None, **thresholds):
     maps.draw_choropleth(ax, shapes, "stance", style.STANCE_COLORS, missing_color=style.LIGHT_GREY, linewidth=0.25)
     maps.draw_choropleth(ax, dots, "stance", style.STANCE_COLORS, markersize=9, edgecolor="#333333",
                          linewidth=0.3)
+    allied = s.loc[s["stance"] == "allied", "iso3"]
+    maps.label_states(ax, pd.concat([shapes, dots], ignore_index=True).drop_duplicates("iso3"),
+                      dict(zip(allied, _name(allied))), fontsize=6.5)
     counts = s["stance"].value_counts()
     keys = [k for k in style.STANCE_COLORS if k in counts]
     labels = {k: f"{style.STANCE_LABELS[k]} ({counts[k]})" for k in keys}
@@ -177,11 +192,14 @@ def stance_map(as_of=None, **thresholds):
     n_with = int(counts.get("allied", 0) + counts.get("russia_leaning", 0))
     title = f"{n_with} of {len(s) - 1} UN members side with Russia on Ukraine; {counts.get('neutral', 0)} stay neutral"
     missing = maps.missing_members()
-    style.frame(fig, title, f"Stance class of every UN member as of {ts:%d %B %Y} (rules in the Methods section); "
-                "small states as dots", style.sources("un_votes", "treaties", "unfriendly", "maps"),
+    style.frame(fig, title, f"Stance class of every UN member as of {ts:%-d %B %Y} (rules in the Methods section); "
+                "small states as dots; the states allied with Russia named", style.sources("un_votes", "treaties", "unfriendly", "maps"),
                 note=("Not shown (no shape in the map data): " + ", ".join(_name(missing))) if missing else None,
                 legend=style.legend_handles(style.STANCE_COLORS, labels, keys), legend_ncol=3)
-    return fig, s[["iso3", "stance", "reason"]]
+    out = s[["iso3", "stance", "reason"]].copy()
+    out.insert(1, "name", _name(out["iso3"]).to_numpy())
+    out.insert(3, "stance_label", out["stance"].map(style.STANCE_LABELS))
+    return fig, out
 
 
 def stance_shares_chart(as_of=None, **thresholds):
@@ -220,50 +238,69 @@ def stance_shares_chart(as_of=None, **thresholds):
 
 # ----------------------------------------------------------------------------- travel
 def visits_map(as_of=None):
-    """World map of the states Putin visited since the ICC warrant, coloured by ICC status."""
+    """World map answering "where can Putin not go?": every ICC state party shaded, the states he
+    visited since the ICC warrant coloured by their ICC status on the day, with the number of
+    visits and the host's name on each."""
+    from analysis.metrics import membership
+
     v = travel.visits_since_warrant(as_of)
     d = v.groupby("iso3", as_index=False).agg(visits=("start_date", "size"), icc_party=("icc_party", "max"),
                                               host=("host", "first"))
-    d["status"] = d["icc_party"].map({True: "party", False: "not_party"})
-    colors = {"party": style.ICC_COLORS[True], "not_party": style.ICC_COLORS[False]}
-    shapes, dots = _world_with(d, "status")
-    fig, ax = style.figure(4.4)
+    parties = membership.members_of("ICC", as_of)
+    status = pd.DataFrame({"iso3": sorted(parties)}).assign(status="party")
+    status = pd.concat([status[~status["iso3"].isin(d["iso3"])],
+                        d.assign(status=d["icc_party"].map({True: "visited_party", False: "visited"}))[
+                            ["iso3", "status"]]], ignore_index=True)
+    colors = {"party": "#D9C3E6", "visited_party": style.PURPLE, "visited": style.GREEN}
+    names = {"party": "ICC state party (obliged to arrest him)", "visited_party": "Visited although an ICC party",
+             "visited": "Visited, not bound by the Rome Statute"}
+    shapes, dots = _world_with(status, "status")
+    fig, ax = style.figure(4.9)
     maps.draw_choropleth(ax, shapes, "status", colors, missing_color=style.LIGHT_GREY, linewidth=0.25)
     maps.draw_choropleth(ax, dots.dropna(subset=["status"]), "status", colors, markersize=12)
-    ax.set_ylim(bottom=_projected_y(-12))  # the visits are all north of the tropics: crop the southern oceans
-    shapes_v = shapes.dropna(subset=["status"]).merge(d[["iso3", "visits"]], on="iso3")
-    for r in shapes_v.itertuples():
-        p = r.geometry.representative_point()
-        ax.annotate(str(r.visits), (p.x, p.y), ha="center", va="center", fontsize=7, color="white",
-                    fontweight="bold")
+    order = d.sort_values(["icc_party", "visits"], ascending=False)  # the ICC parties he visited first
+    texts = {r.iso3: f"{r.host} {r.visits}" if r.visits > 1 else r.host for r in order.itertuples()}
+    maps.label_states(ax, pd.concat([shapes, dots], ignore_index=True).drop_duplicates("iso3"), texts,
+                      fontsize=6.5, min_gap=1.7e6)
     n_icc = int(v["icc_party"].sum())
-    title = (f"Since the ICC warrant Putin has made {len(v)} foreign visits to {v['iso3'].nunique()} states; "
-             f"{n_icc} to ICC states parties")
+    title = (f"Since the ICC warrant Putin has made {len(v)} foreign visits to {v['iso3'].nunique()} states, "
+             f"{n_icc} of them to ICC states parties, which are obliged to arrest him")
     warrant = pd.Timestamp(config.ICC_WARRANT_DATE)
-    style.frame(fig, title, f"States visited from {warrant:%-d %B %Y} (number of visits on the country); ICC status "
-                "on the day of the visit", style.sources("visits", "memberships", "maps"),
-                legend=style.legend_handles(colors, {"party": style.ICC_LABELS[True],
-                                                     "not_party": style.ICC_LABELS[False]}), legend_ncol=2)
-    return fig, v[["start_date", "end_date", "iso3", "host", "city", "purpose", "icc_party"]]
+    keys = [k for k in colors if k in set(status["status"])]
+    style.frame(fig, title, f"The {len(parties)} ICC states parties (shaded) and the states Putin visited from "
+                f"{warrant:%-d %B %Y} (named where space allows, with the number of visits when more than one); "
+                "ICC status on the day of the visit", style.sources("visits", "memberships", "maps"),
+                legend=style.legend_handles(colors, names, keys), legend_ncol=3)
+    out = v[["start_date", "end_date", "iso3", "host", "city", "purpose", "icc_party"]]
+    return fig, out
 
 
 def visits_timeline(as_of=None):
-    """Each foreign visit since the invasion on a time line, coloured by the host's ICC status."""
+    """Putin's foreign visits since the invasion: one row per host state, a dot per visit,
+    coloured by the host's ICC status on the day."""
     v = travel.visits(as_of)
-    fig, ax = style.figure(0.17 * len(v) + 1.5)
-    y = np.arange(len(v))[::-1]
-    ax.scatter(v["start_date"], y, c=[style.ICC_COLORS[b] for b in v["icc_party"]], s=28, zorder=3)
-    ax.set_yticks(y, [f"{h} ({c.split(';')[0].split('(')[0].strip()})" for h, c in zip(v["host"], v["city"])],
-                  fontsize=7.5)
-    ax.axvline(pd.Timestamp(config.ICC_WARRANT_DATE), color=style.PURPLE, lw=1, ls="--")
-    ax.text(pd.Timestamp(config.ICC_WARRANT_DATE), y.max() + 0.6, " ICC arrest warrant", color=style.PURPLE, fontsize=8,
-            va="bottom")
+    hosts = (v.groupby(["iso3", "host"], as_index=False).agg(first=("start_date", "min"), n=("start_date", "size"))
+             .sort_values(["first", "host"]))
+    row = {iso3: i for i, iso3 in enumerate(hosts["iso3"])}
+    fig, ax = style.figure(0.21 * len(hosts) + 1.7)
+    y = len(hosts) - 1 - v["iso3"].map(row).to_numpy()
+    ax.scatter(v["start_date"], y, c=[style.ICC_COLORS[b] for b in v["icc_party"]], s=30, zorder=3,
+               edgecolor="white", linewidth=0.4)
+    ax.set_yticks(len(hosts) - 1 - np.arange(len(hosts)),
+                  [f"{h} ({n})" if n > 1 else h for h, n in zip(hosts["host"], hosts["n"])], fontsize=7.5)
+    warrant = pd.Timestamp(config.ICC_WARRANT_DATE)
+    ax.axvline(warrant, color=style.PURPLE, lw=1, ls="--")
+    ax.text(warrant, len(hosts) - 0.4, " ICC arrest warrant", color=style.PURPLE, fontsize=8, va="bottom")
+    ax.set_ylim(-0.7, len(hosts) + 0.3)
     ax.xaxis.set_major_locator(mdates.YearLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.set_xlabel("Date of visit")
     ax.grid(axis="x")
-    title = f"{len(v)} foreign trips since the invasion, {int(v['icc_party'].sum())} to an ICC state party"
-    style.frame(fig, title, "Vladimir Putin's visits abroad since 24 February 2022", style.sources("visits", "memberships"),
+    after = v[v["start_date"] >= warrant]
+    title = (f"{len(v)} foreign trips since the invasion, to {len(hosts)} states; since the ICC warrant "
+             f"{len(after)}, {int(after['icc_party'].sum())} of them to ICC states parties")
+    style.frame(fig, title, "Vladimir Putin's visits abroad since 24 February 2022: one row per host state "
+                "(number of visits in brackets), a dot per visit", style.sources("visits", "memberships"),
                 legend=style.legend_handles(style.ICC_COLORS, style.ICC_LABELS, [True, False]), legend_ncol=2)
     return fig, v[["start_date", "iso3", "host", "city", "purpose", "icc_party"]]
 

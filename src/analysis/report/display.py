@@ -72,6 +72,16 @@ def save_data(df: pd.DataFrame, slug: str) -> str | None:
     return f"{_STATE['link_dir']}/{slug}.csv" if _STATE["link_dir"] else path.name
 
 
+def save_figure(svg: str, slug: str) -> None:
+    """Write the figure as ``<output_data_dir>/<slug>.svg`` (reusable; the index shows it as a
+    thumbnail). Nothing is written outside a build."""
+    out = _STATE["output_data_dir"]
+    if out:
+        path = Path(out) / f"{slug}.svg"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(svg, encoding="utf-8")
+
+
 def _link(url) -> str:
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         return "" if url is None or (not isinstance(url, str) and pd.isna(url)) else html.escape(str(url))
@@ -89,13 +99,18 @@ def table_html(df: pd.DataFrame, caption: str | None = None, formats: dict | Non
     for col in shown.columns:
         if pd.api.types.is_datetime64_any_dtype(shown[col]):
             shown[col] = shown[col].dt.strftime("%Y-%m-%d").fillna("")
+    from analysis.report import labels
+
+    for col in shown.columns:
+        if col not in (formats or {}):
+            shown[col] = shown[col].map(lambda v, c=col: labels.value(c, v))
     for col in shown.columns:
         if str(col).endswith("url"):
             shown[col] = shown[col].map(_link)
         else:
             shown[col] = shown[col].map(lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v))
                                         else html.escape(str(v)))
-    shown.columns = [html.escape(str(c)) for c in shown.columns]
+    shown.columns = [html.escape(labels.header(c)) for c in shown.columns]
     classes = "report-table" + (" short-table" if len(shown) <= 25 else "")
     shown.columns.name = None
     body = shown.to_html(index=False, escape=False, na_rep="", classes=classes, border=0, justify="left")
@@ -110,6 +125,41 @@ def figure_png(fig) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=fig.dpi, bbox_inches="tight", metadata={"Software": None})
     return buf.getvalue()
+
+
+def figure_svg(fig) -> str:
+    """The figure as SVG with its text as text (selectable, crisp at any size), reproducible (fixed
+    ids, no date). Map layers are rasterised by :mod:`analysis.report.maps`, so the file stays small."""
+    import matplotlib.pyplot as plt
+
+    buf = io.StringIO()
+    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "isolation-report"}):
+        fig.savefig(buf, format="svg", bbox_inches="tight", dpi=fig.dpi,
+                    metadata={"Date": None, "Creator": None})
+    text = buf.getvalue()
+    text = text[text.index("<svg"):]  # no XML prolog or DOCTYPE: the SVG is inlined into HTML
+    # width/height in pt fix the size; the viewBox stays, so CSS can scale the figure to its box
+    return re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1', text, count=1)
+
+
+def figure_bundle(fig, alt: str) -> tuple[dict, dict]:
+    """(data, metadata) of a figure output: SVG for screens, PNG for print (the build's PDF export
+    keeps the PNG), both with the figure's finding as alternative text."""
+    import base64
+
+    data = {"image/svg+xml": figure_svg(fig), "image/png": base64.b64encode(figure_png(fig)).decode("ascii"),
+            "text/plain": alt}
+    return data, {"image/svg+xml": {"alt": alt}, "image/png": {"alt": alt}}
+
+
+class Figure:
+    """A rendered figure for Jupyter: SVG and PNG with alternative text (``_repr_mimebundle_``)."""
+
+    def __init__(self, data: dict, metadata: dict) -> None:
+        self.data, self.metadata = data, metadata
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return self.data, self.metadata
 
 
 class Section:
@@ -194,7 +244,7 @@ class Section:
 
     # ------------------------------------------------------------------ display
     def _ipython_display_(self) -> None:
-        from IPython.display import HTML, Image, Markdown, display
+        from IPython.display import HTML, Markdown, display
 
         for block in self.blocks:
             if block[0] == "md":
@@ -206,10 +256,12 @@ class Section:
                 _, fig, slug, link = block
                 # rendered here (not by the inline backend) so the image is the same in every kernel,
                 # with the figure's finding as alternative text for screen readers
-                display(Image(data=figure_png(fig), format="png", metadata={"alt": getattr(fig, "_title", slug)}))
+                bundle, meta = figure_bundle(fig, getattr(fig, "_title", slug))
+                display(Figure(bundle, meta))
                 if link:
                     display(HTML(f'<p class="figure-data">Data behind this figure: <a href="{html.escape(link)}">'
                                  f'{html.escape(slug)}.csv</a></p>'))
+                save_figure(bundle["image/svg+xml"], slug)
                 _detach(fig)
 
 

@@ -7,6 +7,7 @@ from analysis.datasets import asof as _asof
 from analysis.datasets import data, members
 from analysis.metrics import alignment, economy, membership, travel, votes
 from analysis.metrics import stances as _stance
+from analysis.report import labels
 from analysis.report.display import md_escape
 
 
@@ -93,7 +94,7 @@ def dossier_text(iso3: str, as_of=None, **thresholds) -> str:
                if isinstance(t.mutual_assistance_article, str) else "")
             + ")" for t in tr.itertuples()) + ".")
     if len(f["visits"]):
-        parts.append(f"Putin visited {len(f['visits'])} time(s) since the invasion: "
+        parts.append(f"Putin visited {labels.plural(len(f['visits']), 'time')} since the invasion: "
                      + ", ".join(f"{d:%b %Y} ({md_escape(c)})" for d, c in zip(f["visits"]["start_date"], f["visits"]["city"])) + ".")
     if f["arms_tiv_since_2014"] > 0:
         parts.append(f"SIPRI records Russian arms deliveries of {f['arms_tiv_since_2014']:,.0f} million TIV since 2014.")

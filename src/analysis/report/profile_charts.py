@@ -118,3 +118,44 @@ def profile_arms_chart(iso3: str, as_of=None):
     style.frame(fig, title, "Major conventional arms deliveries per year (SIPRI trend-indicator values)",
                 style.sources("sipri"))
     return fig, d.assign(iso3=iso3)
+
+
+def profile_trade_chart(iso3: str, as_of=None):
+    """Russia's goods trade with one state per year (exports and imports, US$ billions) and the
+    state's share of Russia's trade: the trend, not one year."""
+    t = economy.trade_shares(as_of)
+    d = t[t["partner_iso3"] == iso3].sort_values("year")[
+        ["year", "exports_usd", "imports_usd", "total_usd", "share", "partner_derived"]].copy()
+    name = _name([iso3]).iloc[0]
+    fig, ax = style.figure(3.1)
+    if d.empty or d["total_usd"].fillna(0).sum() == 0:
+        ax.text(0.5, 0.5, "No goods trade with Russia recorded by the IMF", ha="center", va="center",
+                transform=ax.transAxes)
+        ax.set_axis_off()
+        title = f"The IMF records no goods trade between Russia and {name}"
+    else:
+        x = d["year"].to_numpy()
+        ax.bar(x - 0.2, d["exports_usd"].fillna(0) / 1e9, width=0.4, color=style.VERMILLION,
+               label=f"Russia's exports to {name}")
+        ax.bar(x + 0.2, d["imports_usd"].fillna(0) / 1e9, width=0.4, color=style.BLACK,
+               label=f"Russia's imports from {name}")
+        ax.set_xticks(x, [str(int(v)) for v in x])
+        ax.set_ylabel("US$ billions")
+        ax.axvline(2021.5, color=style.GREY, lw=0.8, ls=":")
+        ax.grid(axis="y")
+        ax.legend(loc="upper left")
+        ax2 = ax.twinx()
+        ax2.plot(x, d["share"], color=style.BLUE, marker="o", lw=1.4, label="Share of Russia's trade")
+        ax2.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+        ax2.set_ylim(0, max(0.05, float(d["share"].max()) * 1.25))
+        ax2.set_ylabel("Share of Russia's goods trade", color=style.BLUE)
+        ax2.spines["right"].set_visible(True)
+        first, last = d.iloc[0], d.iloc[-1]
+        verb = "rose" if last.share > first.share else "fell"
+        title = (f"{name}'s share of Russia's goods trade {verb} from {first.share:.1%} in {int(first.year)} "
+                 f"to {last.share:.1%} in {int(last.year)}")
+    style.frame(fig, title, "Russia's goods trade with the state per year (bars) and its share of Russia's trade "
+                "with all partners (line); from 2022 estimated by the IMF from partners' reports",
+                style.sources("trade"))
+    return fig, d.assign(iso3=iso3, name=name)[["iso3", "name", "year", "exports_usd", "imports_usd", "total_usd",
+                                                 "share", "partner_derived"]]

@@ -235,8 +235,8 @@ def methods(ctx: Context) -> Section:
     sec = Section()
     t = ctx.thresholds
     sec.md(f"""**Stance classes** (as of the report date, over each member's latest {t['window'] or 'all'} Ukraine-set votes —
-see the model notes below; rules applied in this order; thresholds are parameters of the notebook and of
-`python -m analysis build -p NAME=VALUE`). Russia and Ukraine, the parties to the war, have classes of their own, as
+see the model notes below; rules applied in this order; thresholds are parameters of the report, set when
+it is built; see the project's README). Russia and Ukraine, the parties to the war, have classes of their own, as
 have members whose seat is contested and members that could not vote in the whole window (Article 19 arrears).
 
 1. *Allied with Russia*: voted no on at least {t['allied_no_share']:.0%} of the Ukraine resolutions it could vote on,

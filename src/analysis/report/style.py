@@ -2,7 +2,9 @@
 figure frame every chart uses (a title that states the finding, a subtitle, a source line).
 
 The same colour always means the same thing: blue = yes / condemning, vermillion = no / allied
-with Russia, yellow = abstain, grey = absent; stance classes run from vermillion to blue.
+with Russia, yellow = abstain, grey = absent; stance classes run from dark red to dark blue with
+a grey middle, light and dark steps on each side, so they stay apart under protanopia,
+deuteranopia and tritanopia (``tests/report/test_colours.py`` simulates them).
 """
 from __future__ import annotations
 
@@ -12,15 +14,16 @@ from matplotlib.patches import Patch
 # Okabe-Ito palette
 BLUE, SKY, VERMILLION, ORANGE, YELLOW, GREEN, PURPLE, BLACK = (
     "#0072B2", "#56B4E9", "#D55E00", "#E69F00", "#F0E442", "#009E73", "#CC79A7", "#000000")
-GREY, LIGHT_GREY, NOT_MEMBER = "#999999", "#E4E4E4", "#FFFFFF"
+GREY, LIGHT_GREY, NOT_MEMBER = "#999999", "#EDEDED", "#FFFFFF"
 
 VOTE_COLORS = {"yes": BLUE, "no": VERMILLION, "abstain": YELLOW, "absent": GREY}
 VOTE_LABELS = {"yes": "Yes", "no": "No", "abstain": "Abstain", "absent": "Absent / not voting"}
 # A member of a partial record whose vote no source gives yet (not drawn in tallies, which use official totals).
 UNKNOWN_COLOR, UNKNOWN_LABEL = LIGHT_GREY, "Not yet sourced (partial record)"
 
-STANCE_COLORS = {"allied": VERMILLION, "russia_leaning": ORANGE, "neutral": "#C8C8C8", "west_leaning": SKY,
-                 "condemning": BLUE, "ukraine": YELLOW, "could_not_vote": "#8C8C8C", "contested": PURPLE,
+# diverging, lightness-stepped (ColorBrewer RdBu ends): distinct under the common colour-vision deficiencies
+STANCE_COLORS = {"allied": "#B2182B", "russia_leaning": "#F4A582", "neutral": "#A6A6A6", "west_leaning": "#92C5DE",
+                 "condemning": "#2166AC", "ukraine": YELLOW, "could_not_vote": "#737373", "contested": "#4D4D4D",
                  "russia": BLACK}
 STANCE_LABELS = {"allied": "Allied with Russia", "russia_leaning": "Russia-leaning", "neutral": "Neutral",
                  "west_leaning": "West-leaning", "condemning": "Condemning and sanctioning",
