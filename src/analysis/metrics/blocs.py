@@ -56,6 +56,5 @@ def summary(as_of=None, k: int = 5) -> pd.DataFrame:
     c, _ = clusters(as_of, k)
     g = c.groupby("cluster").agg(states=("iso3", "size"), mean_share_yes=("share_yes", "mean"),
                                  mean_share_no=("share_no", "mean"), with_russia=("with_russia", "any"),
-                                 members=("iso3", lambda s: ", ".join(sorted(s)) if len(s) <= 12
-                                          else ", ".join(sorted(s)[:12]) + f" and {len(s) - 12} more"))
+                                 members=("iso3", lambda s: ", ".join(sorted(s))))
     return g.reset_index()

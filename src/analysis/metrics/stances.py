@@ -184,15 +184,15 @@ def _rule(r, t: dict, defence: set, unfriendly: set, contested: set) -> tuple[st
         return "could_not_vote", (f"had no vote in the General Assembly (Article 19 arrears) on all {r.could_not_vote} "
                                   f"Ukraine roll calls of its window ({r.window_from:%b %Y} to {r.window_to:%b %Y})")
     if n and share_no >= t["allied_no_share"]:
-        return "allied", f"{txt} (no share {share_no:.0%} >= {t['allied_no_share']:.0%})"
+        return "allied", f"{txt}: {share_no:.0%} no votes, at or above the {t['allied_no_share']:.0%} threshold"
     if t["use_treaties"] and r.iso3 in defence:
         return "allied", f"mutual-defence treaty with Russia in force; {txt}"
     if n and share_no >= t["leaning_no_share"]:
-        return "russia_leaning", f"{txt} (no share {share_no:.0%} >= {t['leaning_no_share']:.0%})"
+        return "russia_leaning", f"{txt}: {share_no:.0%} no votes, at or above the {t['leaning_no_share']:.0%} threshold"
     if n and share_yes >= t["condemning_yes_share"] and r.iso3 in unfriendly:
         return "condemning", f"{txt} and is on Russia's unfriendly-states list"
     if n and share_yes >= t["west_yes_share"]:
-        return "west_leaning", f"{txt} (yes share {share_yes:.0%} >= {t['west_yes_share']:.0%})"
+        return "west_leaning", f"{txt}: {share_yes:.0%} yes votes, at or above the {t['west_yes_share']:.0%} threshold"
     return "neutral", f"{txt}; abstained {r.abstain}, absent {r.absent}"
 
 

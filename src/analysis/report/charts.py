@@ -22,6 +22,11 @@ FOCUS = config.FOCUS
 COMPARISON = config.COMPARISON
 
 
+def _share(x: float) -> str:
+    """A share for a sentence: whole per cent, one decimal below 10% (so 0.4% is not shown as 0%)."""
+    return f"{x:.1%}" if 0 < x < 0.1 else f"{x:.0%}"
+
+
 def _name(iso3s) -> pd.Series:
     names = data.countries().set_index("iso3")["name"]
     return pd.Series(list(iso3s)).map(lambda i: names.get(i, i))
@@ -226,8 +231,8 @@ def stance_shares_chart(as_of=None, **thresholds):
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x:.0%}"))
     ax.set_xlabel("Share of the UN members with data")
     with_r = sh.loc[[k for k in ("allied", "russia_leaning") if k in sh.index]]
-    title = (f"States siding with Russia hold {with_r['population_share'].sum():.0%} of the world's population "
-             f"but {with_r['gdp_share'].sum():.0%} of its GDP")
+    title = (f"States siding with Russia hold {_share(with_r['population_share'].sum())} of the world's population "
+             f"but {_share(with_r['gdp_share'].sum())} of its GDP")
     style.frame(fig, title, "Shares of UN members, population and GDP by stance class (World Bank, latest year "
                 "per country)", style.sources("un_votes", "countries"),
                 legend=style.legend_handles(style.STANCE_COLORS, style.STANCE_LABELS, keys), legend_ncol=3)

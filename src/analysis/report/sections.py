@@ -151,15 +151,30 @@ def stance_tables(ctx: Context) -> Section:
     sens = sens[sens["stance"].astype(str).isin(["allied", "russia_leaning", "condemning"])]
     wide = sens.pivot_table(index=["threshold", "value"], columns="stance", values="population_share",
                             observed=True).reset_index()
-    states = sens.pivot_table(index=["threshold", "value"], columns="stance", values="states", observed=True)
+    states = sens.pivot_table(index=["threshold", "value"], columns="stance", values="states",
+                              observed=True).reset_index()
+    tidy = wide.merge(states, on=["threshold", "value"], suffixes=("_population_share", "_states"))
+    tidy["default"] = [bool(ctx.thresholds.get(k) == v) for k, v in zip(tidy["threshold"], tidy["value"])]
+    shown = pd.DataFrame({
+        "Threshold moved": tidy["threshold"].map(_THRESHOLD_WORDS).fillna(tidy["threshold"]),
+        "Value": [f"{v:g}" + (" (default)" if d else "") for v, d in zip(tidy["value"], tidy["default"])]})
     for c in ("allied", "russia_leaning", "condemning"):
-        if c in wide:
-            wide[c] = [f"{p:.1%} ({int(n)})" for p, n in zip(wide[c], states[c].to_numpy())]
+        if f"{c}_states" in tidy:
+            shown[_stance.LABELS.get(c, c)] = [f"{p:.1%} ({int(n)} states)" for p, n in
+                                              zip(tidy[f"{c}_population_share"], tidy[f"{c}_states"])]
     sec.md("**Sensitivity.** Population share (and number of states) of three classes when one threshold moves "
-           "and the others keep their values; the defaults are marked in Methods.")
-    sec.table(wide, slug="stance-sensitivity", max_rows=40)
+           "and the others keep their values; the row marked *default* is the report's setting.")
+    sec.table(shown, caption="Sensitivity of the stance classes to each threshold")
+    sec.save(tidy, "stance-sensitivity")
     sec.save(s.assign(name=s["iso3"].map(names)), "stance-all-members")
     return sec
+
+
+_THRESHOLD_WORDS = {
+    "allied_no_share": "Allied: share of no votes at least", "leaning_no_share": "Russia-leaning: share of no votes at least",
+    "west_yes_share": "West-leaning: share of yes votes at least",
+    "condemning_yes_share": "Condemning: share of yes votes at least",
+    "use_treaties": "Allied by a defence treaty (1 = on)", "window": "Window: latest votes counted (0 = all)"}
 
 
 def blocs(ctx: Context) -> Section:
@@ -167,7 +182,11 @@ def blocs(ctx: Context) -> Section:
     summ = _blocs.summary(ctx.as_of)
     sec.md("Members clustered by how often their votes on the Ukraine set differ (average linkage, five clusters; "
            "absence counts as a vote of its own). Cluster 1 is the one with the most 'no' votes.")
-    sec.table(summ, formats={"mean_share_yes": "{:.0%}", "mean_share_no": "{:.0%}"}, slug="voting-blocs")
+    shown = summ.assign(members=[m if len(m.split(", ")) <= 12 else
+                                 ", ".join(m.split(", ")[:12]) + f" and {len(m.split(', ')) - 12} others (see the data)"
+                                 for m in summ["members"]])
+    sec.table(shown, formats={"mean_share_yes": "{:.0%}", "mean_share_no": "{:.0%}"})
+    sec.save(summ, "voting-blocs")  # every member, untruncated
     return sec
 
 
