@@ -197,3 +197,10 @@ def glossary():
 
     return pd.DataFrame({"resolution": [s.removeprefix("A/RES/") for s in config.UKRAINE_RESOLUTIONS],
                          "description": [resolution(s) for s in config.UKRAINE_RESOLUTIONS]})
+
+
+def session(n: int) -> str:
+    """A General Assembly session as readers know it: session 79 -> 'the 2024–25 session' (a regular
+    session opens in September of year 1945 + n)."""
+    start = 1945 + int(n)
+    return f"the {start}–{(start + 1) % 100:02d} session"

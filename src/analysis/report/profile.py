@@ -33,7 +33,7 @@ def _facts(iso3: str, ts, thresholds: tuple) -> dict:
     tr = economy.trade_shares(ts)
     tr = tr[(tr["partner_iso3"] == iso3) & (tr["year"] == tr["year"].max())]
     row = {
-        "iso3": iso3, "name": c["name"], "region": f"{c['un_subregion']} ({c['un_region']})",
+        "iso3": iso3, "name": c["name"], "region": str(c["un_subregion"]),
         "un_member_from": c["un_member_from"].date().isoformat(),
         "population": c["population"], "population_year": c["population_year"],
         "stance": str(st.at[iso3, "stance"]) if iso3 in st.index else None,
@@ -83,7 +83,7 @@ def dossier_text(iso3: str, as_of=None, **thresholds) -> str:
              f"*{_stance.LABELS.get(f['stance'], f['stance'])}*: {md_escape(f['reason'])}."]
     if f["agreement_latest"] is not None:
         parts.append(f"It voted with Russia on {f['agreement_latest']:.0%} of recorded General Assembly votes in "
-                     f"session {f['agreement_session']}.")
+                     f"{labels.session(f['agreement_session'])}.")
     tr = f["treaties"]
     if len(tr):
         parts.append("Treaties with Russia: " + "; ".join(

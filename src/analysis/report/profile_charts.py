@@ -9,7 +9,7 @@ import pandas as pd
 from analysis.datasets import data
 from analysis.datasets.schemas import VOTES
 from analysis.metrics import alignment, economy, votes
-from analysis.report import style
+from analysis.report import labels, style
 from analysis.report.charts import _name
 
 
@@ -78,7 +78,7 @@ def profile_agreement_chart(iso3: str, as_of=None, since: int = 1992, min_votes:
         title = f"{name}: no recorded votes to compare with Russia"
     else:
         last = mine.iloc[-1]
-        title = (f"{name} voted with Russia on {last.agreement:.0%} of GA votes in session {int(last.session)} "
+        title = (f"{name} voted with Russia on {last.agreement:.0%} of GA votes in {labels.session(last.session)} "
                  f"({med['agreement'].iloc[-1]:.0%} for the median of {sub})")
     style.frame(fig, title, "Share of recorded General Assembly votes cast the same way as Russia, per session "
                 "(absences excluded)", style.sources("alignment"))
