@@ -12,10 +12,23 @@ FETCH_ARGS ?=
 
 .PHONY: report test lint update curate validate install lab browser-check bench clean-reports
 
+PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
+UV     := $(VENV)/bin/uv
+
+# The pinned requirements are installed with uv (itself installed from PyPI into .venv when it is
+# not there): ~20 s instead of 4-5 min with pip on the reference machine. pip is the fallback when uv
+# cannot be installed or fails. requirements.lock stays the one list of versions.
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@if $(UV) --version >/dev/null 2>&1 || $(PIP) uv >/dev/null 2>&1; then \
+		echo "installing requirements.lock with uv"; \
+		$(UV) pip install --quiet --python $(PY) -r requirements.lock \
+		&& $(UV) pip install --quiet --python $(PY) --no-deps -e . \
+		|| { echo "uv failed: installing with pip"; $(PIP) -r requirements.lock && $(PIP) --no-deps -e .; }; \
+	else \
+		echo "uv not available: installing requirements.lock with pip"; \
+		$(PIP) -r requirements.lock && $(PIP) --no-deps -e .; \
+	fi
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@touch $(STAMP)
 
