@@ -195,7 +195,7 @@ def stance_map(as_of=None, **thresholds):
     labels = {k: f"{style.STANCE_LABELS[k]} ({counts[k]})" for k in keys}
     ts = _asof.resolve(as_of)
     n_with = int(counts.get("allied", 0) + counts.get("russia_leaning", 0))
-    title = f"{n_with} of {len(s) - 1} UN members side with Russia on Ukraine; {counts.get('neutral', 0)} stay neutral"
+    title = f"{n_with} of the {len(s)} UN members side with Russia on Ukraine; {counts.get('neutral', 0)} stay neutral"
     missing = maps.missing_members()
     style.frame(fig, title, f"Stance class of every UN member as of {ts:%-d %B %Y} (rules in the Methods section); "
                 "small states as dots; the states allied with Russia named", style.sources("un_votes", "treaties", "unfriendly", "maps"),

@@ -15,7 +15,7 @@ from analysis.metrics import alignment, economy, membership, travel, votes
 from analysis.metrics import allies as _allies
 from analysis.metrics import blocs as _blocs
 from analysis.metrics import stances as _stance
-from analysis.report import charts, profile, sources
+from analysis.report import charts, labels, profile, sources
 from analysis.report.display import Section, md_escape
 
 
@@ -69,6 +69,13 @@ def votes_intro(ctx: Context) -> Section:
            + " members unknown), so per-country measures (switches, absences, stance, blocs, agreement) leave them out until "
            "the UN Digital Library publishes the roll call." if len(partial) else ""))
     return sec
+
+def glossary(ctx: Context) -> Section:
+    """What each resolution of the Ukraine set demanded (the codes used in the charts and tables)."""
+    t = votes.tallies(None, ctx.as_of)
+    g = labels.glossary()
+    g = g[g["resolution"].isin(set(t["resolution"].str.removeprefix("A/RES/")))]
+    return Section().table(g, caption="The resolutions: what each demanded", slug="resolutions-glossary")
 
 
 def switches(ctx: Context, first: str = "A/RES/ES-11/1", second: str = "A/RES/ES-11/7") -> Section:

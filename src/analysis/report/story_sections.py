@@ -8,7 +8,7 @@ import pandas as pd
 
 from analysis.datasets import data
 from analysis.metrics import allies, claims, stances, ties, timeline
-from analysis.report import change_charts, thesis
+from analysis.report import change_charts, charts, thesis
 from analysis.report.display import Section
 
 
@@ -51,6 +51,8 @@ def who_moved(ctx, first: str = "2022-12-31") -> Section:
     if ctx.as_of <= pd.Timestamp(first):
         return sec.md(f"The report date is before {_d(first)}: no change to show yet.")
     sec.chart(change_charts.movers_chart(first, ctx.as_of, **ctx.thresholds), "who-moved")
+    # the world map at the end of 2022, to set beside the map of today in "Where the world stands"
+    sec.chart(charts.stance_map(pd.Timestamp(first), **ctx.thresholds), "stance-by-state-2022")
     m = timeline.movers(first, ctx.as_of, **ctx.thresholds)
     gdp = data.countries().set_index("iso3")["gdp_usd"]
     m = m.assign(gdp=m["iso3"].map(gdp)).sort_values("gdp", ascending=False)
