@@ -100,7 +100,10 @@ def test_plan_reads_parameters_from_notebooks():
     p = build_jobs.plan(notebooks_dir=FIXTURES, extra=["allied_no_share=0.6", "focus=CHN,IND"], as_of="2023-03-01")
     report, *profiles = p.jobs
     assert report.parameters == {"allied_no_share": 0.6, "focus": ["CHN", "IND"], "as_of": "2023-03-01"}
-    assert [j.iso3 for j in profiles] == ["CHN", "IND"]  # default profiles: the report's focus
+    # default profiles: the report's focus, then the states the report names as Russia's allies on the date
+    from analysis.metrics import allies
+    named = sorted(set(allies.named("2023-03-01")) - {"CHN", "IND"})
+    assert named and [j.iso3 for j in profiles] == ["CHN", "IND", *named]
     assert profiles[0].parameters == {"iso3": "CHN", "as_of": "2023-03-01"}
     assert report.formats == ["html", "pdf"] and profiles[0].formats == ["html"]
     assert report.data_dir == Path("isolation_report_data")
@@ -108,7 +111,8 @@ def test_plan_reads_parameters_from_notebooks():
     # defaults: the latest date written out; focus from the notebook's default
     p = build_jobs.plan(notebooks_dir=FIXTURES)
     assert p.as_of == asof.resolve(None).strftime("%Y-%m-%d")
-    assert p.profiles == ["CHN", "PRK", "BLR", "IRN", "SYR", "VNM"]
+    focus = ["CHN", "PRK", "BLR", "IRN", "SYR", "VNM"]
+    assert p.profiles == focus + sorted(set(allies.named(p.as_of)) - set(focus))
     assert len(build_jobs.plan(notebooks_dir=FIXTURES, profiles="all").jobs) == 1 + 193
     assert len(build_jobs.plan(notebooks_dir=FIXTURES, profiles="none").jobs) == 1
 
