@@ -4,7 +4,7 @@
 # scrolling of the page; wide tables and figures scroll in their own boxes) and takes a screenshot
 # that scripts/inspect_screenshot.py checks is not blank (and, on wide windows, shows the charts).
 # Installs chromium with apt if it is missing (root, Debian).
-# Usage: bash scripts/browser_check.sh [REPORT_HTML] [OUT_PNG] [WIDTH]
+# Usage: bash scripts/browser_check.sh [REPORT_HTML] [OUT_PNG] [WIDTH] [CHART_COLOURS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 html="${1:-reports/isolation_report.html}"
@@ -44,6 +44,7 @@ if [ "$doc" -gt "$view" ]; then
 fi
 chromium "${flags[@]}" --window-size="$width,$height" --user-data-dir="$profile/b" --screenshot="$png" "file://$html" 2>/dev/null || true
 [ -s "$png" ] || { echo "error: chromium wrote no screenshot to $png" >&2; exit 1; }
-colours=2
-[ "$width" -lt 800 ] && colours=0
+# the first screen is the thesis and the contents (text): chart colours are checked only when asked
+# (4th argument, e.g. 2 for a page whose first screen shows a chart)
+colours="${4:-0}"
 .venv/bin/python scripts/inspect_screenshot.py "$png" --width "$width" --height "$height" --colours "$colours"
