@@ -113,6 +113,9 @@ def raw(tmp_path, monkeypatch) -> Path:
     root = tmp_path / "data"
     for name in RAW_NEEDED:
         shutil.copytree(config.raw_dir() / name, root / "raw" / name)
+    # the importer's checks read the members from data/manual/un_admission.csv
+    (root / "manual").mkdir(parents=True)
+    shutil.copy(config.manual_dir() / "un_admission.csv", root / "manual" / "un_admission.csv")
     monkeypatch.setenv("ISOLATION_DATA_DIR", str(root))
     monkeypatch.delenv("ISOLATION_OFFLINE", raising=False)
     from analysis.datasets import codes

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis.build.cli import main
-from analysis.datasets import curate, data, validate
+from analysis.datasets import codes, curate, data, validate
 from analysis.errors import DataValidationError
 from analysis.metrics import votes
 
@@ -59,7 +59,7 @@ def _release_for(symbol, date, title, totals, sourced, members, undl_id=9_999_00
     assert len(fill) == len(rest)
     rows = []
     for iso3, v in list(sourced.items()) + list(zip(rest, fill)):
-        rows.append({"undl_id": undl_id, "ms_code": iso3, "ms_name": iso3, "ms_vote": letter[v], "date": date,
+        rows.append({"undl_id": undl_id, "ms_code": iso3, "ms_name": codes.display_name(iso3), "ms_vote": letter[v], "date": date,
                      "session": 80, "resolution": symbol, "draft": "", "committee_report": "", "meeting": "",
                      "title": title, "agenda_title": "", "subjects": "", "vote_note": "",
                      "total_yes": totals["yes"], "total_no": totals["no"], "total_abstentions": totals["abstain"],
