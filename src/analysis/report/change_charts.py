@@ -20,12 +20,14 @@ def isolation_chart(as_of=None):
     iso = timeline.isolation(as_of)
     fig, ax = style.figure(3.8)
     colors = {"members": style.BLUE, "population": style.ORANGE, "gdp": style.GREEN}
+    full = iso["record"] == "full"
     for key, label in _MEASURES:
-        ax.plot(iso["date"], iso[f"{key}_yes"], color=colors[key], lw=1.8, label=f"Share of {label}")
-        full = iso["record"] == "full"
-        ax.scatter(iso.loc[full, "date"], iso.loc[full, f"{key}_yes"], color=colors[key], s=18, zorder=3)
-        ax.scatter(iso.loc[~full, "date"], iso.loc[~full, f"{key}_yes"], facecolor="white", edgecolor=colors[key],
-                   s=26, zorder=3)
+        # on a partial record only the members' share is known (official totals); the population and GDP of
+        # the states whose vote no source gives yet are unknown, so those two lines stop at the last full record
+        y = iso[f"{key}_yes"] if key == "members" else iso[f"{key}_yes"].where(full)
+        ax.plot(iso["date"], y, color=colors[key], lw=1.8, label=f"Share of {label}")
+        ax.scatter(iso.loc[full, "date"], y[full], color=colors[key], s=18, zorder=3)
+        ax.scatter(iso.loc[~full, "date"], y[~full], facecolor="white", edgecolor=colors[key], s=26, zorder=3)
     for r in iso.itertuples():
         ax.annotate(r.label, (r.date, r.members_yes), xytext=(0, 7), textcoords="offset points", ha="center",
                     fontsize=6.5, color=style.GREY)
@@ -34,14 +36,16 @@ def isolation_chart(as_of=None):
     ax.grid(axis="y")
     ax.legend(loc="lower left")
     first = iso[iso["label"] == "ES-11/1"].iloc[0] if (iso["label"] == "ES-11/1").any() else iso.iloc[0]
-    low = iso.loc[iso["yes"].idxmin()]
-    title = (f"{first.yes} members with {first.gdp_yes:.0%} of GDP voted yes in {first.date:%B %Y}; "
-             f"{low.yes} with {low.gdp_yes:.0%} of GDP in {low.date:%B %Y}")
+    known = iso[full] if full.any() else iso
+    last = known.iloc[-1]  # the latest full record: population and GDP are known on full records only
+    title = f"{first.yes} members with {first.gdp_yes:.0%} of GDP voted yes in {first.date:%B %Y}"
+    if last.resolution != first.resolution:
+        title += f"; {last.yes} with {last.gdp_yes:.0%} of GDP on {last.label} in {last.date:%B %Y}"
     partial = int((iso["record"] == "partial").sum())
     style.frame(fig, title, "Share of the UN members, of their population and of their GDP voting yes on each "
                 "General Assembly resolution on Ukraine", style.sources("un_votes", "countries"),
-                note=(f"Hollow markers: {partial} partial record{'' if partial == 1 else 's'}; members from the official "
-                      "totals, population and GDP from the votes sources name (the rest unknown). " if partial else "")
+                note=(f"Hollow markers: {partial} partial record{'' if partial == 1 else 's'}: members from the official "
+                      "totals; population and GDP not drawn, as not every member's vote is known yet. " if partial else "")
                 + "Population and GDP: World Bank, latest year per country, held fixed.")
     return fig, iso
 
