@@ -60,7 +60,9 @@ def who_moved(ctx, first: str = "2022-12-31") -> Section:
     if len(gov):
         sec.md("**Changes of government behind a move** (state_events): " + " ".join(
             f"*{r.name}*: {r.event}" for r in gov.itertuples()))
-    sec.table(m[["name", "stance_then", "stance_now", "direction", "reason_now"]].head(15),
+    words = {c: stances.LABELS.get(c, c) for c in set(m["stance_then"].astype(str)) | set(m["stance_now"].astype(str))}
+    shown = m.assign(stance_then=m["stance_then"].astype(str).map(words), stance_now=m["stance_now"].astype(str).map(words))
+    sec.table(shown[["name", "stance_then", "stance_now", "direction", "reason_now"]].head(15),
               caption=f"The 15 largest economies among the {len(m)} members whose stance changed since {_d(first)}",
               slug="movers-largest")
     sec.save(m, "stance-movers")
