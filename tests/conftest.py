@@ -2,7 +2,10 @@
 built from the real curated data, that tests can break one way at a time."""
 from __future__ import annotations
 
+import atexit
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +15,13 @@ from analysis import config
 from analysis.datasets import data
 from analysis.datasets.schemas import TABLES
 from analysis.datasets.tableio import write_table
+
+# The memo's on-disk store (analysis.datasets.memostore) for this test session only: shared by the
+# tests and the builds they start (subprocesses inherit it), never the developer's .cache/memo.
+if "ISOLATION_MEMO_DIR" not in os.environ:
+    _MEMO_DIR = tempfile.mkdtemp(prefix="analysis-memo-")
+    os.environ["ISOLATION_MEMO_DIR"] = _MEMO_DIR
+    atexit.register(shutil.rmtree, _MEMO_DIR, True)
 
 SMALL = ["BLR", "CHN", "RUS", "UKR", "USA"]
 SMALL_RES = ["A/RES/ES-11/1", "A/RES/ES-11/4"]

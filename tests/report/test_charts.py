@@ -138,3 +138,26 @@ def test_public_metric_api_columns():
     s = metrics.stance()
     assert list(s.columns[:3]) == ["iso3", "stance", "reason"] and len(s) == 193
     assert list(claims.check_all().columns[:4]) == ["claim_id", "claim", "verdict", "evidence"]
+
+
+def test_house_style_equals_seaborns_white_theme():
+    """style.apply sets seaborn's white theme without importing seaborn: the settings must be the
+    ones seaborn itself sets (all of them, except the default colormap, which needs seaborn's
+    registered 'rocket' map and which no chart uses)."""
+    import matplotlib as mpl
+    import seaborn as sns
+
+    from analysis.report import style
+
+    with mpl.rc_context():
+        mpl.rcdefaults()
+        style.apply()
+        ours = dict(mpl.rcParams)
+    with mpl.rc_context():
+        mpl.rcdefaults()
+        sns.set_theme(style="white", rc=style.RC)
+        theirs = dict(mpl.rcParams)
+    for rc in (ours, theirs):  # the same colours, as hex (seaborn stores RGB tuples)
+        rc["axes.prop_cycle"] = [mpl.colors.to_hex(c) for c in rc["axes.prop_cycle"].by_key()["color"]]
+    differ = {k: (ours[k], theirs[k]) for k in theirs if k != "image.cmap" and ours[k] != theirs[k]}
+    assert not differ

@@ -46,6 +46,7 @@ def resolve(as_of=None, earliest: pd.Timestamp | None = None) -> pd.Timestamp:
     return ts.normalize()
 
 
+@data.memo
 def report_start() -> pd.Timestamp:
     """The first date the report is meaningful on: the first recorded vote of the Ukraine set
     (A/RES/68/262, 27 March 2014). Before it there is no stance to classify."""

@@ -5,7 +5,9 @@
     res = data.resolutions()        # dates as datetime64
 
 Tables are read with explicit dtypes (fast); `python -m analysis validate` is the full check.
-Callers get a copy, so changing a returned frame never changes the cache.
+Callers get a shallow copy: pandas' copy-on-write (always on since pandas 3) copies the data the
+moment a caller changes it, so changing a returned frame never changes the cache, and reading one
+costs nothing.
 """
 from __future__ import annotations
 
@@ -64,27 +66,46 @@ def _load(name: str, directory: str) -> pd.DataFrame:
 
 
 def load(name: str) -> pd.DataFrame:
-    """A curated table by name (see analysis.schemas.TABLES), as a fresh copy."""
+    """A curated table by name (see analysis.schemas.TABLES), as a (copy-on-write) copy."""
     if name not in TABLES:
         raise KeyError(f"unknown table {name!r}; known: {', '.join(TABLES)}")
-    return _load(name, str(config.curated_dir())).copy()
+    return _load(name, str(config.curated_dir())).copy(deep=False)
 
 
 _MEMOS: list = []
 
 
 def memo(fn):
-    """Cache a pure function of (hashable arguments, the curated data) for the process.
+    """Cache a pure function of (hashable arguments, the curated data) for the process, and on disk
+    for the next process (:mod:`analysis.datasets.memostore`: keyed by the arguments, the curated
+    files, the package's code and the build date).
 
     The key includes the curated folder, so pointing ISOLATION_DATA_DIR elsewhere never serves a
-    stale result; ``clear_cache()`` empties every memo. DataFrames are returned as copies."""
-    cached = functools.lru_cache(maxsize=256)(lambda folder, *args: fn(*args))
+    stale result; ``clear_cache()`` empties every in-process memo. DataFrames are returned as
+    copy-on-write copies and sets, lists and dicts as new containers (changing one never changes
+    the memo)."""
+    from analysis.datasets import memostore
+
+    def compute(folder, *args):
+        entry = memostore.key(fn, folder, args)
+        if entry is not None:
+            value = memostore.get(entry)
+            if value is not memostore.MISSING:
+                return value
+        value = fn(*args)
+        if entry is not None:
+            memostore.put(entry, value)
+        return value
+
+    cached = functools.lru_cache(maxsize=256)(compute)
     _MEMOS.append(cached)
 
     @functools.wraps(fn)
     def wrapper(*args):
         out = cached(str(config.curated_dir()), *args)
-        return out.copy() if isinstance(out, pd.DataFrame) else out
+        if isinstance(out, (pd.DataFrame, pd.Series)):
+            return out.copy(deep=False)
+        return type(out)(out) if isinstance(out, (set, list, dict)) else out
 
     wrapper.cache_clear = cached.cache_clear
     return wrapper
@@ -93,6 +114,8 @@ def memo(fn):
 def clear_cache() -> None:
     """Forget every loaded table and every memoised result (after `curate`, or in tests)."""
     _load.cache_clear()
+    _latest_date.cache_clear()
+    _earliest_date.cache_clear()
     for cached in _MEMOS:
         cached.cache_clear()
 
@@ -150,6 +173,11 @@ def arms_notes() -> pd.DataFrame:
 
 
 def latest_date() -> pd.Timestamp:
+    return _latest_date(str(config.curated_dir()))
+
+
+@functools.lru_cache(maxsize=8)
+def _latest_date(folder: str) -> pd.Timestamp:
     """The latest dated event in the curated data (a vote, a visit, a treaty...): the default as_of."""
     candidates = [resolutions()["date"].max()]
     for name, cols in (("leader_visits", ["end_date"]), ("memberships", ["joined", "left"]),
@@ -164,4 +192,9 @@ def latest_date() -> pd.Timestamp:
 
 
 def earliest_date() -> pd.Timestamp:
+    return _earliest_date(str(config.curated_dir()))
+
+
+@functools.lru_cache(maxsize=8)
+def _earliest_date(folder: str) -> pd.Timestamp:
     return resolutions()["date"].min()

@@ -1,5 +1,9 @@
 """The data contract: one pandera schema per curated table, its file name and its key.
 
+pandera is imported only when a table is validated (``Table.schema.validate``): reading the curated
+tables needs only each column's type (``Table.schema.columns[name].dtype`` / ``.nullable``), so a
+report or a build worker does not pay for importing pandera.
+
 Files are read as text first (so a bad value can be reported as written), then validated and
 coerced by pandera; every failure becomes a Problem with file, line (as an editor shows it: the
 header is line 1), column, value and what was expected.
@@ -10,7 +14,6 @@ import datetime as _dt
 from dataclasses import dataclass, field
 
 import pandas as pd
-import pandera.pandas as pa
 
 VOTES = ["yes", "no", "abstain", "absent"]
 #: A member of a partial record (official totals known, not every vote sourced) whose vote is not sourced.
@@ -33,48 +36,92 @@ def _latest() -> pd.Timestamp:
     return pd.Timestamp(_dt.date.today())
 
 
-def _date(nullable: bool = False, future: bool = False) -> pa.Column:
+@dataclass(frozen=True)
+class Col:
+    """One column of the contract: its type, whether it may be empty, and how pandera checks it
+    (``make`` builds the pandera Column, on first validation only)."""
+    dtype: str
+    nullable: bool
+    make: object = field(repr=False, compare=False)
+
+
+class LazySchema:
+    """The columns of a table (:class:`Col`), and a pandera DataFrameSchema built from them the
+    first time a table is validated."""
+
+    def __init__(self, columns: dict[str, Col], unique: list[str] | None = None):
+        self.columns = columns
+        self.unique = unique
+        self._schema = None
+
+    def pandera(self):
+        if self._schema is None:
+            import pandera.pandas as pa
+
+            self._schema = pa.DataFrameSchema({k: c.make(pa) for k, c in self.columns.items()}, strict=False,
+                                              unique=self.unique, report_duplicates="all")
+        return self._schema
+
+    def validate(self, df: pd.DataFrame, lazy: bool = True) -> pd.DataFrame:
+        return self.pandera().validate(df, lazy=lazy)
+
+
+def _date(nullable: bool = False, future: bool = False) -> Col:
     """A YYYY-MM-DD date from 1945 on; up to today unless ``future`` (e.g. the effective date of a notice)."""
-    if future:
+    def make(pa):
+        if future:
+            return pa.Column("datetime64[ns]", coerce=True, nullable=nullable,
+                             checks=[pa.Check(lambda s: s.isna() | (s >= EARLIEST), element_wise=False,
+                                              error="a date from 1945-01-01 on")])
         return pa.Column("datetime64[ns]", coerce=True, nullable=nullable,
-                         checks=[pa.Check(lambda s: s.isna() | (s >= EARLIEST), element_wise=False,
-                                          error="a date from 1945-01-01 on")])
-    return pa.Column("datetime64[ns]", coerce=True, nullable=nullable,
-                     checks=[pa.Check(lambda s: s.isna() | ((s >= EARLIEST) & (s <= _latest())),
-                                      element_wise=False, error="a date between 1945-01-01 and today")])
+                         checks=[pa.Check(lambda s: s.isna() | ((s >= EARLIEST) & (s <= _latest())),
+                                          element_wise=False, error="a date between 1945-01-01 and today")])
+    return Col("datetime64[ns]", nullable, make)
 
 
-def _isin(values: list[str], nullable: bool = False) -> pa.Column:
-    return pa.Column(str, pa.Check.isin(values), nullable=nullable)
+def _isin(values: list[str], nullable: bool = False) -> Col:
+    return Col("str", nullable, lambda pa: pa.Column(str, pa.Check.isin(values), nullable=nullable))
 
 
-def _iso3(nullable: bool = False) -> pa.Column:
-    return pa.Column(str, pa.Check.str_matches(ISO3_RE), nullable=nullable)
+def _matches(pattern: str, nullable: bool = False) -> Col:
+    return Col("str", nullable, lambda pa: pa.Column(str, pa.Check.str_matches(pattern), nullable=nullable))
 
 
-def _text(nullable: bool = False) -> pa.Column:
-    return pa.Column(str, nullable=nullable)
+def _iso3(nullable: bool = False) -> Col:
+    return _matches(ISO3_RE, nullable)
 
 
-def _int(min_value: int | None = 0, nullable: bool = False) -> pa.Column:
-    checks = [pa.Check.ge(min_value)] if min_value is not None else []
-    return pa.Column("Int64", coerce=True, nullable=nullable, checks=checks)
+def _url() -> Col:
+    return _matches(r"^https?://")
 
 
-def _float(min_value: float | None = None, max_value: float | None = None, nullable: bool = True) -> pa.Column:
-    checks = []
-    if min_value is not None:
-        checks.append(pa.Check.ge(min_value))
-    if max_value is not None:
-        checks.append(pa.Check.le(max_value))
-    return pa.Column("float64", coerce=True, nullable=nullable, checks=checks)
+def _text(nullable: bool = False) -> Col:
+    return Col("str", nullable, lambda pa: pa.Column(str, nullable=nullable))
+
+
+def _int(min_value: int | None = 0, nullable: bool = False) -> Col:
+    def make(pa):
+        checks = [pa.Check.ge(min_value)] if min_value is not None else []
+        return pa.Column("Int64", coerce=True, nullable=nullable, checks=checks)
+    return Col("Int64", nullable, make)
+
+
+def _float(min_value: float | None = None, max_value: float | None = None, nullable: bool = True) -> Col:
+    def make(pa):
+        checks = []
+        if min_value is not None:
+            checks.append(pa.Check.ge(min_value))
+        if max_value is not None:
+            checks.append(pa.Check.le(max_value))
+        return pa.Column("float64", coerce=True, nullable=nullable, checks=checks)
+    return Col("float64", nullable, make)
 
 
 _SOURCED = {
     "source": _text(),
-    "source_url": pa.Column(str, pa.Check.str_matches(r"^https?://"), nullable=False),
+    "source_url": _url(),
     "source_tier": _isin(TIERS),
-    "checked": pa.Column(str, pa.Check.isin(["yes", "no"])),
+    "checked": _isin(["yes", "no"]),
     "checked_source": _text(nullable=True),
     "notes": _text(nullable=True),
 }
@@ -84,7 +131,7 @@ _SOURCED = {
 class Table:
     name: str
     filename: str
-    schema: pa.DataFrameSchema
+    schema: LazySchema
     key: tuple[str, ...]
     hand_curated: bool = False
     description: str = ""
@@ -94,8 +141,8 @@ class Table:
         return list(self.schema.columns)
 
 
-def _schema(cols: dict, unique: list[str] | None = None) -> pa.DataFrameSchema:
-    return pa.DataFrameSchema(cols, strict=False, unique=unique, report_duplicates="all")
+def _schema(cols: dict, unique: list[str] | None = None) -> LazySchema:
+    return LazySchema(cols, unique)
 
 
 TABLES: dict[str, Table] = {t.name: t for t in [
@@ -107,13 +154,13 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     }), key=("iso3",), description="the 193 UN member states"),
     Table("un_resolutions", "un_resolutions.csv", _schema({
         "resolution": _text(), "undl_id": _int(nullable=True), "date": _date(), "session": _int(1),
-        "title": _text(), "topic": pa.Column(str, pa.Check.isin(TOPICS)),
+        "title": _text(), "topic": _isin(TOPICS),
         "yes": _int(), "no": _int(), "abstain": _int(), "absent": _int(),
-        "record_url": pa.Column(str, pa.Check.str_matches(r"^https?://")),
+        "record_url": _url(),
         "record": _isin(RECORDS),
     }), key=("resolution",), description="every recorded General Assembly vote"),
     Table("un_votes", "un_votes.csv.gz", _schema({
-        "resolution": _text(), "iso3": _iso3(), "vote": pa.Column(str, pa.Check.isin(VOTE_DOMAIN)),
+        "resolution": _text(), "iso3": _iso3(), "vote": _isin(VOTE_DOMAIN),
     }), key=("resolution", "iso3"), description="every member's vote on every recorded GA vote"),
     Table("alignment_bsv", "alignment_bsv.csv", _schema({
         "iso3": _iso3(), "session": _int(1), "year": _int(1946),
@@ -135,7 +182,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
         "number_delivered": _int(nullable=True), "tiv_delivered": _float(0),
     }), key=("sipri_id", "delivery_year"), description="SIPRI deals with Russia as supplier or recipient"),
     Table("memberships", "memberships.csv", _schema({
-        "iso3": _iso3(), "group": pa.Column(str, pa.Check.isin(GROUPS)), "joined": _date(),
+        "iso3": _iso3(), "group": _isin(GROUPS), "joined": _date(),
         "left": _date(nullable=True), **_SOURCED,
     }), key=("iso3", "group", "joined"), hand_curated=True,
         description="membership of ICC, NATO, EU, CSTO, SCO, BRICS, EAEU, G7"),
@@ -144,7 +191,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
         "purpose": _text(), **_SOURCED,
     }), key=("start_date", "iso3"), hand_curated=True, description="Vladimir Putin's foreign visits since 2022-02-24"),
     Table("treaties", "treaties.csv", _schema({
-        "iso3": _iso3(), "title": _text(), "kind": pa.Column(str, pa.Check.isin(TREATY_KINDS)),
+        "iso3": _iso3(), "title": _text(), "kind": _isin(TREATY_KINDS),
         "signed": _date(), "in_force": _date(nullable=True), "ended": _date(nullable=True),
         "mutual_assistance_article": _text(nullable=True), "status_note": _text(nullable=True), **_SOURCED,
     }), key=("iso3", "title"), hand_curated=True, description="Russia's bilateral treaties with profiled states"),

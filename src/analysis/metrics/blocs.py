@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.spatial.distance import squareform
 
 from analysis.metrics import votes
 
@@ -39,6 +37,9 @@ def clusters(as_of=None, k: int = 5, resolutions=None) -> tuple[pd.DataFrame, np
     m = votes.vote_matrix(resolutions, as_of)
     m = m[m.notna().any(axis=1)]
     d = distance_matrix(m)
+    from scipy.cluster.hierarchy import fcluster, linkage  # scipy is imported only when blocs are drawn
+    from scipy.spatial.distance import squareform
+
     z = linkage(squareform(d.to_numpy(), checks=False), method="average")
     raw = fcluster(z, t=k, criterion="maxclust")
     out = pd.DataFrame({"iso3": m.index, "raw": raw})

@@ -22,7 +22,11 @@ COLUMNS = ["iso3", "event", "start", "end", "description", "source", "source_url
 
 def known(event: str | None = None, as_of=None) -> pd.DataFrame:
     """Events that had started on or before ``as_of`` (end blanked when after it)."""
-    ts = _asof.resolve(as_of)
+    return _known(event, _asof.resolve(as_of))
+
+
+@data.memo
+def _known(event: str | None, ts: pd.Timestamp) -> pd.DataFrame:
     try:
         e = data.state_events()
     except FileNotFoundError:
@@ -49,8 +53,8 @@ def government_changes(as_of=None) -> pd.DataFrame:
 
 def contested(as_of=None) -> pd.DataFrame:
     """Members whose seat is contested on ``as_of``: iso3, start, description."""
-    c = known("contested_seat", as_of)
     ts = _asof.resolve(as_of)
+    c = _known("contested_seat", ts)
     return c[active_on(c, ts)][["iso3", "start", "description", "source_url"]].reset_index(drop=True)
 
 

@@ -26,7 +26,11 @@ def member_on(spells: pd.DataFrame, iso3s, dates) -> list[bool]:
 
 def members_of(group: str, as_of=None) -> set[str]:
     """States that belonged to ``group`` (ICC, NATO, EU, CSTO, SCO, BRICS, EAEU, G7) on the date."""
-    ts = _asof.resolve(as_of)
+    return _members_of(group, _asof.resolve(as_of))
+
+
+@data.memo
+def _members_of(group: str, ts: pd.Timestamp) -> set[str]:
     m = data.memberships()
     m = m[m["group"] == group]
     return set(m.loc[active(m, ts), "iso3"])
@@ -50,7 +54,11 @@ def history(iso3: str, as_of=None) -> pd.DataFrame:
 
 def unfriendly(as_of=None) -> set[str]:
     """ISO3 codes on Russia's unfriendly-states list on the date."""
-    ts = _asof.resolve(as_of)
+    return _unfriendly(_asof.resolve(as_of))
+
+
+@data.memo
+def _unfriendly(ts: pd.Timestamp) -> set[str]:
     u = data.unfriendly_states()
     return set(u.loc[u["listed_on"] <= ts, "iso3"])
 
@@ -65,7 +73,11 @@ def _ended(t: pd.DataFrame) -> pd.Series:
 def treaties_in_force(as_of=None, kinds=DEFENCE_KINDS) -> pd.DataFrame:
     """Treaties of the given kinds in force on the date (in_force on or before it, and not ended on
     or before it)."""
-    ts = _asof.resolve(as_of)
+    return _treaties_in_force(_asof.resolve(as_of), tuple(kinds))
+
+
+@data.memo
+def _treaties_in_force(ts: pd.Timestamp, kinds: tuple) -> pd.DataFrame:
     t = data.treaties()
     ended = _ended(t)
     t = t[t["kind"].isin(list(kinds)) & t["in_force"].notna() & (t["in_force"] <= ts) & (ended.isna() | (ended > ts))]

@@ -133,8 +133,12 @@ def counts_in_window(as_of=None, window: int = DEFAULTS["window"]) -> pd.DataFra
     """Per member: eligible (votes it could cast in the window), yes, no, abstain, absent,
     could_not_vote, first / last date of the window, government_since (a restart) and
     pending_change (a change of government whose successor has not voted yet)."""
-    ts = _asof.resolve(as_of)
-    lv = _window_votes(ts, _check_window(window))
+    return _counts_in_window(_asof.resolve(as_of), _check_window(window))
+
+
+@data.memo
+def _counts_in_window(ts, window: int) -> pd.DataFrame:
+    lv = _window_votes(ts, window)
     inw = lv[lv["status"].isin(["counted", "could not vote"])]
     counted = inw[inw["status"] == "counted"]
     out = pd.DataFrame(index=pd.Index(_asof.members(ts)["iso3"], name="iso3"))
@@ -214,8 +218,9 @@ def classify(counts: pd.DataFrame, defence: set[str], unfriendly: set[str], cont
     return out
 
 
+@data.memo
 def _inputs(ts, window: int) -> tuple:
-    return (counts_in_window(ts, window), set(membership.treaties_in_force(ts)["iso3"]), membership.unfriendly(ts),
+    return (_counts_in_window(ts, window), set(membership.treaties_in_force(ts)["iso3"]), membership.unfriendly(ts),
             set(events.contested(ts)["iso3"]))
 
 

@@ -24,11 +24,15 @@ def icc_party_on(iso3: str, date) -> bool:
 def visits(as_of=None, since: str | None = None) -> pd.DataFrame:
     """Visits that started on or before ``as_of`` (and on or after ``since``), with host name and
     ``icc_party`` (bool) on the visit's start date, and ``after_warrant``."""
-    ts = _asof.resolve(as_of)
+    return _visits(_asof.resolve(as_of), None if since is None else pd.Timestamp(since))
+
+
+@data.memo
+def _visits(ts: pd.Timestamp, since: pd.Timestamp | None) -> pd.DataFrame:
     v = data.leader_visits()
     v = v[v["start_date"] <= ts]
     if since is not None:
-        v = v[v["start_date"] >= pd.Timestamp(since)]
+        v = v[v["start_date"] >= since]
     v = v.copy()
     names = data.countries().set_index("iso3")["name"]
     v["host"] = v["iso3"].map(names).fillna(v["iso3"])

@@ -8,6 +8,7 @@ built on it: counts, absence, switches, stance, blocs) skip partial records unle
 ``include_partial=True``, because an 'unknown' is not a vote."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from analysis import config
@@ -61,12 +62,21 @@ def long_votes(resolutions=None, as_of=None, include_partial: bool = False) -> p
 @data.memo
 def _long_votes(selection, ts, include_partial=False) -> pd.DataFrame:
     res = resolution_set(selection if isinstance(selection, str) else list(selection), ts, include_partial)
-    v = data.votes()
-    v = v[v["resolution"].isin(res["resolution"])]
+    allv, rows = _votes_by_resolution()
+    take = [rows[r] for r in res["resolution"] if r in rows]
+    v = allv.take(np.concatenate(take)) if take else allv.iloc[:0]
     v = v.merge(res[["resolution", "label", "date"]], on="resolution")
     if not include_partial:  # full records only: the four vote values
         v["vote"] = v["vote"].cat.set_categories(VOTES)
     return v.sort_values(["date", "iso3"]).reset_index(drop=True)
+
+
+@data.memo
+def _votes_by_resolution() -> tuple[pd.DataFrame, dict]:
+    """Every vote, and per resolution the row positions of its votes: selecting a few resolutions
+    is then a take of their rows, not a scan of the whole table (one scan per process)."""
+    v = data.votes()
+    return v, {r: np.asarray(ix) for r, ix in v.groupby("resolution", observed=True).indices.items()}
 
 
 def vote_matrix(resolutions=None, as_of=None, include_partial: bool = False) -> pd.DataFrame:

@@ -45,12 +45,32 @@ RC = {
 }
 
 
-def apply() -> None:
-    """Apply the house style (seaborn's plain white theme with the report's fonts and sizes);
-    charts call it, notebooks need not."""
-    import seaborn as sns
+#: seaborn's ``set_theme(style="white")`` (its "white" axes style and "notebook" context) as plain
+#: matplotlib settings, so a chart never imports seaborn (and with it scipy: ~2-3 s per process).
+#: tests/report/test_charts.py checks that these equal what ``seaborn.set_theme(style="white",
+#: rc=RC)`` sets, so a seaborn upgrade that changes its theme fails the suite.
+SEABORN_WHITE = {
+    "axes.axisbelow": True, "axes.labelcolor": ".15", "axes.linewidth": 1.25,
+    "font.sans-serif": ["Arial", "DejaVu Sans", "Liberation Sans", "Bitstream Vera Sans", "sans-serif"],
+    "legend.title_fontsize": 12.0, "lines.solid_capstyle": "round", "patch.edgecolor": "w",
+    "patch.force_edgecolor": True, "text.color": ".15", "xtick.bottom": False, "xtick.color": ".15",
+    "xtick.major.size": 6.0, "xtick.major.width": 1.25, "xtick.minor.size": 4.0, "xtick.minor.width": 1.0,
+    "ytick.color": ".15", "ytick.left": False, "ytick.major.size": 6.0, "ytick.major.width": 1.25,
+    "ytick.minor.size": 4.0, "ytick.minor.width": 1.0,
+    # seaborn's "deep" palette as the default colour cycle (charts pass their colours explicitly)
+    "axes.prop_cycle": ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3",
+                        "#8c8c8c", "#ccb974", "#64b5cd"],
+}
 
-    sns.set_theme(style="white", rc=RC)
+
+def apply() -> None:
+    """Apply the house style (seaborn's plain white theme, :data:`SEABORN_WHITE`, with the report's
+    fonts and sizes, :data:`RC`); charts call it, notebooks need not."""
+    from cycler import cycler
+
+    theme = {**SEABORN_WHITE, **RC}
+    theme["axes.prop_cycle"] = cycler(color=theme["axes.prop_cycle"])
+    plt.rcParams.update(theme)
 
 
 def figure(height: float, width: float = FIG_WIDTH, **subplot_kw):
