@@ -33,6 +33,9 @@ FORMATS = ("html", "pdf")
 
 
 DATA_PARAMETER = "output_data_dir"
+#: Set by the build (when the notebook declares it): whether figures are also drawn as PNG, which only
+#: the PDF uses (the HTML shows SVG). A profile built as HTML only then draws each figure once.
+PRINT_PARAMETER = "print_figures"
 
 
 PROFILE_PARAMETER = "iso3"

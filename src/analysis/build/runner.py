@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable, Iterable
 
-from analysis.build.jobs import DATA_PARAMETER, FAILED_DIR, NOTEBOOKS_DIR, BuildOptions, JobResult, ReportJob, Runner
+from analysis.build.jobs import DATA_PARAMETER, FAILED_DIR, PRINT_PARAMETER, NOTEBOOKS_DIR, BuildOptions, JobResult, ReportJob, Runner
 from analysis.build.pool import interrupt_kernel
 from analysis.build.site import human_time
 from analysis.errors import BuildCancelled, BuildInterrupted, KernelDiedError, ReportNotebookError
@@ -68,6 +68,12 @@ def papermill_runner(job: ReportJob, parameters: dict, staged_notebook: Path, op
     finally:
         for km in started:
             options.kernels.discard(km)
+
+
+def _declared(notebook: Path) -> dict:
+    from analysis.build import params
+
+    return params.notebook_parameters(notebook)
 
 
 def _read_notebook(path: Path):
@@ -198,6 +204,8 @@ def execute_job(job: ReportJob, options: BuildOptions, runner: Runner = papermil
         if job.data_dir is not None:
             staged_data.mkdir()
             values[DATA_PARAMETER] = str(staged_data)
+        if PRINT_PARAMETER in _declared(job.notebook):
+            values[PRINT_PARAMETER] = job.pdf is not None
         try:
             nb = runner(job, values, staged_nb, options)
         except Exception as exc:  # noqa: BLE001 - any failure of one notebook is reported, not fatal

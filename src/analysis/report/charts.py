@@ -16,7 +16,7 @@ from analysis.datasets import data
 from analysis.datasets.schemas import VOTES
 from analysis.metrics import alignment, economy, travel, votes
 from analysis.metrics import stances as _stance
-from analysis.report import maps, style
+from analysis.report import style
 
 FOCUS = config.FOCUS
 COMPARISON = config.COMPARISON
@@ -161,10 +161,18 @@ def agreement_lines(as_of=None, states=FOCUS + COMPARISON, since: int = 1992, mi
 
 
 # ----------------------------------------------------------------------------- stance
+def _maps():
+    """The maps module, imported on first use: geopandas and shapely (~0.5 s) load only for the
+    report's two maps, not for the country profiles."""
+    from analysis.report import maps
+
+    return maps
+
+
 def _world_with(values: pd.DataFrame, column: str):
-    w = maps.projected()
+    w = _maps().projected()
     members = data.countries()["iso3"]
-    pts = maps.points_for_missing(members, crs=maps.EQUAL_AREA)
+    pts = _maps().points_for_missing(members, crs=_maps().EQUAL_AREA)
     # small members are hard to see as polygons: add a dot for every member under 3,000 km²
     small = w[w["iso3"].isin(members) & (w.geometry.area < 3.0e9)]
     dots = small.assign(geometry=small.geometry.representative_point())
@@ -175,7 +183,7 @@ def _world_with(values: pd.DataFrame, column: str):
 
 def _projected_y(lat: float) -> float:
     from pyproj import Transformer
-    return Transformer.from_crs("EPSG:4326", maps.EQUAL_AREA, always_xy=True).transform(0, lat)[1]
+    return Transformer.from_crs("EPSG:4326", _maps().EQUAL_AREA, always_xy=True).transform(0, lat)[1]
 
 
 def stance_map(as_of=None, **thresholds):
@@ -184,11 +192,11 @@ def stance_map(as_of=None, **thresholds):
     s["stance"] = s["stance"].astype(str)
     shapes, dots = _world_with(s, "stance")
     fig, ax = style.figure(5.6)
-    maps.draw_choropleth(ax, shapes, "stance", style.STANCE_COLORS, missing_color=style.LIGHT_GREY, linewidth=0.25)
-    maps.draw_choropleth(ax, dots, "stance", style.STANCE_COLORS, markersize=9, edgecolor="#333333",
+    _maps().draw_choropleth(ax, shapes, "stance", style.STANCE_COLORS, missing_color=style.LIGHT_GREY, linewidth=0.25)
+    _maps().draw_choropleth(ax, dots, "stance", style.STANCE_COLORS, markersize=9, edgecolor="#333333",
                          linewidth=0.3)
     allied = s.loc[s["stance"] == "allied", "iso3"]
-    maps.label_states(ax, pd.concat([shapes, dots], ignore_index=True).drop_duplicates("iso3"),
+    _maps().label_states(ax, pd.concat([shapes, dots], ignore_index=True).drop_duplicates("iso3"),
                       dict(zip(allied, _name(allied))), fontsize=6.5)
     counts = s["stance"].value_counts()
     keys = [k for k in style.STANCE_COLORS if k in counts]
@@ -196,7 +204,7 @@ def stance_map(as_of=None, **thresholds):
     ts = _asof.resolve(as_of)
     n_with = int(counts.get("allied", 0) + counts.get("russia_leaning", 0))
     title = f"{n_with} of the {len(s)} UN members side with Russia on Ukraine; {counts.get('neutral', 0)} stay neutral"
-    missing = maps.missing_members()
+    missing = _maps().missing_members()
     style.frame(fig, title, f"Stance class of every UN member as of {ts:%-d %B %Y} (rules in the Methods section); "
                 "small states as dots; the states allied with Russia named", style.sources("un_votes", "treaties", "unfriendly", "maps"),
                 note=("Not shown (no shape in the map data): " + ", ".join(_name(missing))) if missing else None,
@@ -261,11 +269,11 @@ def visits_map(as_of=None):
              "visited": "Visited, not bound by the Rome Statute"}
     shapes, dots = _world_with(status, "status")
     fig, ax = style.figure(4.9)
-    maps.draw_choropleth(ax, shapes, "status", colors, missing_color=style.LIGHT_GREY, linewidth=0.25)
-    maps.draw_choropleth(ax, dots.dropna(subset=["status"]), "status", colors, markersize=12)
+    _maps().draw_choropleth(ax, shapes, "status", colors, missing_color=style.LIGHT_GREY, linewidth=0.25)
+    _maps().draw_choropleth(ax, dots.dropna(subset=["status"]), "status", colors, markersize=12)
     order = d.sort_values(["icc_party", "visits"], ascending=False)  # the ICC parties he visited first
     texts = {r.iso3: f"{r.host} {r.visits}" if r.visits > 1 else r.host for r in order.itertuples()}
-    maps.label_states(ax, pd.concat([shapes, dots], ignore_index=True).drop_duplicates("iso3"), texts,
+    _maps().label_states(ax, pd.concat([shapes, dots], ignore_index=True).drop_duplicates("iso3"), texts,
                       fontsize=6.5, min_gap=1.7e6)
     n_icc = int(v["icc_party"].sum())
     title = (f"Since the ICC warrant Putin has made {len(v)} foreign visits to {v['iso3'].nunique()} states, "

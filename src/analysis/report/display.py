@@ -16,13 +16,16 @@ from pathlib import Path
 
 import pandas as pd
 
-_STATE = {"output_data_dir": "", "link_dir": ""}
+_STATE = {"output_data_dir": "", "link_dir": "", "print_figures": True}
 
 
-def configure(output_data_dir: str = "", link_dir: str = "") -> None:
-    """Where figure CSVs are written (empty: not written) and the folder name the report links to."""
+def configure(output_data_dir: str = "", link_dir: str = "", print_figures: bool = True) -> None:
+    """Where figure CSVs are written (empty: not written), the folder name the report links to, and
+    whether figures are also drawn as PNG for print (the PDF export uses the PNG, screens the SVG;
+    the build turns it off for a report it does not print)."""
     _STATE["output_data_dir"] = output_data_dir or ""
     _STATE["link_dir"] = link_dir or ""
+    _STATE["print_figures"] = bool(print_figures)
 
 
 def slugify(text: str) -> str:
@@ -147,9 +150,12 @@ def figure_bundle(fig, alt: str) -> tuple[dict, dict]:
     keeps the PNG), both with the figure's finding as alternative text."""
     import base64
 
-    data = {"image/svg+xml": figure_svg(fig), "image/png": base64.b64encode(figure_png(fig)).decode("ascii"),
-            "text/plain": alt}
-    return data, {"image/svg+xml": {"alt": alt}, "image/png": {"alt": alt}}
+    data = {"image/svg+xml": figure_svg(fig), "text/plain": alt}
+    meta = {"image/svg+xml": {"alt": alt}}
+    if _STATE["print_figures"]:
+        data["image/png"] = base64.b64encode(figure_png(fig)).decode("ascii")
+        meta["image/png"] = {"alt": alt}
+    return data, meta
 
 
 class Figure:
