@@ -199,6 +199,35 @@ def glossary():
                          "description": [resolution(s) for s in config.UKRAINE_RESOLUTIONS]})
 
 
+def percent(x) -> str:
+    """A share (0-1) for a sentence, precise enough that a small share is not shown as 0%: whole
+    per cent from 10%, one decimal from 1%, two below ("0.08%"), "under 0.01%" below that."""
+    import math
+
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    pct = 100 * float(x)
+    if pct == 0:
+        return "0%"
+    if 0 < pct < 0.01:
+        return "under 0.01%"
+    digits = 0 if abs(pct) >= 10 else (1 if abs(pct) >= 1 else 2)
+    return f"{pct:.{digits}f}%"
+
+
+def years(values) -> str:
+    """Years for a sentence, runs joined: [2016, 2017, 2018, 2021] -> "2016–2018 and 2021"."""
+    ys = sorted({int(y) for y in values})
+    runs: list[list[int]] = []
+    for y in ys:
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    parts = [p for r in runs for p in ([f"{r[0]}–{r[-1]}"] if len(r) > 2 else [str(y) for y in r])]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def session(n: int) -> str:
     """A General Assembly session as readers know it: session 79 -> 'the 2024–25 session' (a regular
     session opens in September of year 1945 + n)."""
