@@ -128,7 +128,8 @@ def trade_known(as_of=None, base_year: int = TRADE_BASE_YEAR) -> bool:
 #: What a partner-year of :func:`partner_trade` holds, in words for people.
 TRADE_STATUS = {"both": "exports and imports",
                 "exports only": "exports only (imports not reported, so the total and share are lower bounds)",
-                "imports only": "imports only (exports not reported, so the total and share are lower bounds)", "excluded": "left out as implausible",
+                "imports only": "imports only (exports not reported, so the total and share are lower bounds)",
+                "excluded": "left out as implausible",
                 "missing": "no value", "impossible": "left out: share outside 0-100%"}
 
 

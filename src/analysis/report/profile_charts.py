@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import PercentFormatter
 import pandas as pd
+from matplotlib.ticker import PercentFormatter
 
 from analysis.datasets import data
 from analysis.datasets.schemas import VOTES
