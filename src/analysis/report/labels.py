@@ -180,12 +180,18 @@ def resolution(symbol: str) -> str:
     return RESOLUTIONS.get(full, "")
 
 
-def first_mention(symbol: str, seen: set[str]) -> str:
-    """``"ES-11/3"`` the first time (with what it demanded, in brackets), the bare code afterwards."""
-    short = symbol.removeprefix("A/RES/")
-    if short in seen or not resolution(symbol):
+def first_mention(symbol: str, seen: set[str], label: str | None = None) -> str:
+    """``"ES-11/3"`` the first time (with what it demanded, in brackets), the bare code afterwards.
+    ``seen`` is the set of resolutions already named in the text (the report's or profile's
+    ``Context.mentioned``); ``label`` is the code shown when it differs from the symbol (a
+    resolution without a sourced symbol: "ES-11/? (2026-02-24)")."""
+    key = symbol.removeprefix("A/RES/")
+    short = label or key
+    if key in seen or not resolution(symbol):
         return short
-    seen.add(short)
+    seen.add(key)
+    if short.endswith(")"):  # "ES-11/? (2026-02-24)" -> "ES-11/? (2026-02-24; what it demanded)"
+        return f"{short[:-1]}; {resolution(symbol)})"
     return f"{short} ({resolution(symbol)})"
 
 

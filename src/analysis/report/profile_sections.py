@@ -65,6 +65,12 @@ def header(ctx: Context) -> Section:
     return sec
 
 
+def what_changed(ctx: Context) -> Section:
+    """Two to four computed sentences on what changed for the state (votes, government, stance, ICC,
+    trade); the first mention of each resolution says what it demanded."""
+    return Section().md(" ".join(profile.what_changed(ctx.focus[0], ctx.as_of, seen=ctx.mentioned, **ctx.thresholds)))
+
+
 def facts(ctx: Context) -> Section:
     sec = Section()
     iso3 = ctx.focus[0]
