@@ -68,7 +68,7 @@ def header(ctx: Context) -> Section:
 def what_changed(ctx: Context) -> Section:
     """Two to four computed sentences on what changed for the state (votes, government, stance, ICC,
     trade); the first mention of each resolution says what it demanded."""
-    return Section().md(" ".join(profile.what_changed(ctx.focus[0], ctx.as_of, seen=ctx.mentioned, **ctx.thresholds)))
+    return Section().bullets(profile.what_changed(ctx.focus[0], ctx.as_of, seen=ctx.mentioned, **ctx.thresholds))
 
 
 def facts(ctx: Context) -> Section:
@@ -78,7 +78,7 @@ def facts(ctx: Context) -> Section:
     lines = [f"On Russia's unfriendly-states list: {'yes' if f['on_unfriendly_list'] else 'no'}.",
              "Member of: " + (", ".join(map(md_escape, f["groups"])) or "none of ICC, NATO, EU, CSTO, SCO, BRICS, EAEU, G7") + "."]
     if f["trade_share"] is not None:
-        lines.append(f"Share of Russia's goods trade in {f['trade_year']}: {f['trade_share']:.1%}.")
+        lines.append(f"Share of Russia's goods trade in {f['trade_year']}: {labels.percent(f['trade_share'])}.")
     sec.bullets(lines)
     hist = membership.history(iso3, ctx.as_of)
     if len(hist):
