@@ -104,11 +104,18 @@ def test_every_section_that_runs_on_the_tiny_world_runs_on_every_accepted_date(t
         return out
 
     latest = str(asof.resolve(None).date())
-    limited = set(failures(latest, report, ["BLR", "CHN"])) | {f"profile.{k}" for k in failures(latest, prof, ["BLR"])}
+    # profiles of a state without trade (BLR), with trade (CHN) and with a partial trade year (USA)
+    states = ("BLR", "CHN", "USA")
+    limited = set(failures(latest, report, ["BLR", "CHN"])) | {
+        f"profile.{k}" for i in states for k in failures(latest, prof, [i])}
     assert len(limited) <= 8, limited  # the sweep below must cover most sections
+    assert {"profile.trade", "profile.what_changed"}.isdisjoint(limited)  # the new sections are swept
+    assert {"trade", "what_changed"} <= {f.__name__ for f in prof}
     for date in SWEEP:
         bad = {k: v for k, v in failures(date, report, ["BLR", "CHN"]).items() if k not in limited}
-        bad |= {f"profile.{k}": v for k, v in failures(date, prof, ["BLR"]).items() if f"profile.{k}" not in limited}
+        for i in states:
+            bad |= {f"profile.{k} ({i})": v for k, v in failures(date, prof, [i]).items()
+                    if f"profile.{k}" not in limited}
         assert not bad, (date, bad)
 
 

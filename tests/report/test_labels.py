@@ -31,3 +31,15 @@ def test_tables_render_human_headers():
     html = display.table_html(pd.DataFrame({"iso3": ["CHN"], "mean_share_yes": [0.5], "with_russia": [True]}))
     assert "mean_share_yes" not in html and "with_russia" not in html
     assert "Average yes share" in html
+
+
+def test_first_mention_with_a_label_and_numbers_for_sentences():
+    seen: set = set()
+    first = labels.first_mention("UNGA-ESS11-2026-02-24", seen, "ES-11/? (2026-02-24)")
+    assert first.startswith("ES-11/? (2026-02-24; Support for lasting peace") and first.endswith(")")
+    assert labels.first_mention("UNGA-ESS11-2026-02-24", seen, "ES-11/? (2026-02-24)") == "ES-11/? (2026-02-24)"
+    assert labels.first_mention("A/RES/80/999", seen) == "80/999"  # not in the set: never described
+    assert [labels.percent(x) for x in (0.368, 0.0328, 0.00076, 0.00004, 0)] == ["37%", "3.3%", "0.08%",
+                                                                                  "under 0.01%", "0%"]
+    assert labels.years([2016, 2017, 2018, 2021]) == "2016–2018 and 2021"
+    assert labels.years([2023, 2022]) == "2022 and 2023" and labels.years([2024]) == "2024"

@@ -123,3 +123,50 @@ def trade_known(as_of=None, base_year: int = TRADE_BASE_YEAR) -> bool:
     """Whether Russia's trade by partner for ``base_year`` is known on the date."""
     years = trade_shares(as_of)["year"]
     return len(years) > 0 and int(years.max()) >= base_year
+
+
+#: What a partner-year of :func:`partner_trade` holds, in words for people.
+TRADE_STATUS = {"both": "exports and imports",
+                "exports only": "exports only (imports not reported, so the total and share are lower bounds)",
+                "imports only": "imports only (exports not reported, so the total and share are lower bounds)",
+                "excluded": "left out as implausible",
+                "missing": "no value", "impossible": "left out: share outside 0-100%"}
+
+
+def partner_trade(iso3: str, as_of=None) -> pd.DataFrame:
+    """Russia's goods trade with one partner, one row per year the data cover up to the last full
+    year before ``as_of``: year, exports_usd, imports_usd, total_usd, share (of Russia's trade with
+    all partners with a value that year), partner_derived (2022+: IMF estimates from partners'
+    reports), status (see :data:`TRADE_STATUS`) and note. A year without a value is a row with
+    status 'missing' (never zero); an excluded partner-year keeps its values but has no share; a
+    share outside 0..1 (impossible) is blanked and marked. Empty when no year is known yet."""
+    last = _last_full_year(as_of)
+    t = data.trade()
+    t = t[t["year"] <= last]
+    cols = ["year", "exports_usd", "imports_usd", "total_usd", "share", "partner_derived", "status", "note"]
+    if t.empty:
+        return pd.DataFrame(columns=cols)
+    years = range(int(t["year"].min()), int(t["year"].max()) + 1)
+    mine = t[t["partner_iso3"] == iso3].set_index("year")
+    shares = trade_shares(as_of)
+    shares = shares[shares["partner_iso3"] == iso3].set_index("year")["share"]
+    rows = []
+    for y in years:
+        r = mine.loc[y] if y in mine.index else None
+        ex = float(r["exports_usd"]) if r is not None and pd.notna(r["exports_usd"]) else float("nan")
+        im = float(r["imports_usd"]) if r is not None and pd.notna(r["imports_usd"]) else float("nan")
+        share = float(shares.get(y, float("nan")))
+        excluded = r is not None and "excluded" in r and bool(r["excluded"])
+        note = str(r["exclusion_reason"]) if excluded and pd.notna(r.get("exclusion_reason")) else ""
+        if r is None or (pd.isna(ex) and pd.isna(im)):
+            status = "missing"
+        elif excluded:
+            status, share = "excluded", float("nan")
+        elif pd.notna(share) and not 0 <= share <= 1:
+            status, share = "impossible", float("nan")
+        else:
+            status = "both" if pd.notna(ex) and pd.notna(im) else ("exports only" if pd.notna(ex) else "imports only")
+        total = ex + im if pd.notna(ex) and pd.notna(im) else (ex if pd.notna(ex) else im)
+        rows.append({"year": y, "exports_usd": ex, "imports_usd": im, "total_usd": total, "share": share,
+                     "partner_derived": y >= 2022, "status": status, "note": note})
+    return pd.DataFrame(rows, columns=cols)

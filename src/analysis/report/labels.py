@@ -180,12 +180,18 @@ def resolution(symbol: str) -> str:
     return RESOLUTIONS.get(full, "")
 
 
-def first_mention(symbol: str, seen: set[str]) -> str:
-    """``"ES-11/3"`` the first time (with what it demanded, in brackets), the bare code afterwards."""
-    short = symbol.removeprefix("A/RES/")
-    if short in seen or not resolution(symbol):
+def first_mention(symbol: str, seen: set[str], label: str | None = None) -> str:
+    """``"ES-11/3"`` the first time (with what it demanded, in brackets), the bare code afterwards.
+    ``seen`` is the set of resolutions already named in the text (the report's or profile's
+    ``Context.mentioned``); ``label`` is the code shown when it differs from the symbol (a
+    resolution without a sourced symbol: "ES-11/? (2026-02-24)")."""
+    key = symbol.removeprefix("A/RES/")
+    short = label or key
+    if key in seen or not resolution(symbol):
         return short
-    seen.add(short)
+    seen.add(key)
+    if short.endswith(")"):  # "ES-11/? (2026-02-24)" -> "ES-11/? (2026-02-24; what it demanded)"
+        return f"{short[:-1]}; {resolution(symbol)})"
     return f"{short} ({resolution(symbol)})"
 
 
@@ -197,6 +203,35 @@ def glossary():
 
     return pd.DataFrame({"resolution": [s.removeprefix("A/RES/") for s in config.UKRAINE_RESOLUTIONS],
                          "description": [resolution(s) for s in config.UKRAINE_RESOLUTIONS]})
+
+
+def percent(x) -> str:
+    """A share (0-1) for a sentence, precise enough that a small share is not shown as 0%: whole
+    per cent from 10%, one decimal from 1%, two below ("0.08%"), "under 0.01%" below that."""
+    import math
+
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    pct = 100 * float(x)
+    if pct == 0:
+        return "0%"
+    if 0 < pct < 0.01:
+        return "under 0.01%"
+    digits = 0 if abs(pct) >= 10 else (1 if abs(pct) >= 1 else 2)
+    return f"{pct:.{digits}f}%"
+
+
+def years(values) -> str:
+    """Years for a sentence, runs joined: [2016, 2017, 2018, 2021] -> "2016–2018 and 2021"."""
+    ys = sorted({int(y) for y in values})
+    runs: list[list[int]] = []
+    for y in ys:
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    parts = [p for r in runs for p in ([f"{r[0]}–{r[-1]}"] if len(r) > 2 else [str(y) for y in r])]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def session(n: int) -> str:

@@ -121,3 +121,141 @@ def _two_axes(iso3: str, as_of=None, **thresholds) -> str:
                                                                                              "nor a partner of Russia")
     return (words + f" Ties with Russia: {r['score']:g} points ({r['reason_ties']}). On votes and ties together it "
             f"is {side}.").strip()
+
+
+# ----------------------------------------------------------------------------- what changed
+_DID = {"yes": "voted yes", "no": "voted no", "abstain": "abstained", "absent": "was absent"}
+_COUNTED = {"yes": ("yes vote", None), "no": ("no vote", None), "abstain": ("abstention", None),
+            "absent": ("absence", "absences")}
+
+
+def _counts(vs) -> str:
+    """['no', 'no', 'abstain'] -> "2 no votes and 1 abstention" (in the order yes, no, abstain, absent)."""
+    vs = list(vs)
+    parts = [labels.plural(vs.count(v), *_COUNTED[v]) for v in _COUNTED if vs.count(v)]
+    return "no vote" if not parts else parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _first_vote(ts) -> pd.Timestamp:
+    """The date of the first Ukraine-set resolution (the start of every comparison here)."""
+    return pd.Timestamp(votes.tallies(None, ts)["date"].min())
+
+
+def _when(ts, as_of) -> str:
+    ts = pd.Timestamp(ts)
+    return f"on {ts:%-d %B %Y}" if ts == as_of else f"at the end of {ts.year}"
+
+
+def _votes_of(iso3: str, ts) -> pd.DataFrame:
+    """The state's known votes on the Ukraine set (partial records where a source names its vote)."""
+    from analysis.datasets.schemas import VOTES
+
+    t = votes.tallies(None, ts)
+    m = votes.vote_matrix(None, ts, include_partial=True)
+    mine = m.loc[iso3] if iso3 in m.index else pd.Series(index=m.columns, dtype=object)
+    t = t.assign(vote=[mine.get(lbl) for lbl in t["label"]])
+    return t[t["vote"].isin(VOTES)].reset_index(drop=True)
+
+
+def _votes_sentence(name: str, v: pd.DataFrame, ts, seen: set) -> str:
+    def res(r) -> str:  # the first mention says what it demanded (with its date); later ones give the date
+        named = labels.first_mention(r.resolution, seen, r.label)
+        when = "" if named != r.label else f", of {r.date:%B %Y}"
+        part = ", a partial record" if getattr(r, "record", "full") == "partial" else ""
+        return f"{md_escape(named)}{when}{part}"
+
+    if v.empty:
+        return f"{name} has no recorded vote on the General Assembly's Ukraine resolutions by {ts:%-d %B %Y}."
+    first, last = v.iloc[0], v.iloc[-1]
+    if len(v) == 1:
+        return f"On the only Ukraine resolution with its vote on record, {res(first)}, {name} {_DID[first.vote]}."
+    again = "and again" if first.vote == last.vote else f"and {_DID[last.vote]}"
+    move = "" if first.vote == last.vote else f" ({first.vote} \u2192 {last.vote})"
+    return (f"{name} {_DID[first.vote]} on the first Ukraine resolution, {res(first)}, {again} on the latest with its "
+            f"vote on record, {res(last)}{move}; of the {len(v)} with its vote on record: {_counts(v['vote'])}.")
+
+
+def _government_sentence(name: str, iso3: str, v: pd.DataFrame, ts) -> str | None:
+    from analysis.metrics import events
+
+    g = events.known("government_change", ts)
+    start = _first_vote(ts)
+    g = g[(g["iso3"] == iso3) & (g["start"] >= start)]
+    if g.empty:
+        return None
+    r = g.iloc[-1]
+    more = f"; the latest of {len(g)} recorded since {start:%B %Y}" if len(g) > 1 else ""
+    desc = md_escape(str(r["description"]).strip().rstrip("."))
+    before, after = v[v["date"] < r["start"]], v[v["date"] >= r["start"]]
+    since = _counts(after["vote"]) if len(after) else "no vote of it is on record yet"
+    return (f"The data record a change of government on {r['start']:%-d %B %Y} (\u201c{desc}\u201d{more}): "
+            f"before it, {name}'s record on the Ukraine resolutions was {_counts(before['vote'])}; since then, {since}.")
+
+
+def _stance_sentence(iso3: str, ts, **thresholds) -> str:
+    points = [d for d in (pd.Timestamp("2014-12-31"), pd.Timestamp("2022-12-31")) if d < ts] + [ts]
+    classes = []
+    for d in points:
+        st = _stance.stance(d, **thresholds).set_index("iso3")["stance"].astype(str)
+        classes.append(_stance.LABELS.get(st.get(iso3), "not classed"))
+    if len(set(classes)) == 1:
+        whens = [_when(d, ts) for d in points]
+        said = whens[0] if len(whens) == 1 else ", ".join(whens[:-1]) + " and " + whens[-1]
+        return f"Its stance class is *{classes[0]}* {said}{' alike' if len(whens) > 1 else ''}."
+    runs: list[tuple[str, list]] = []
+    for c, d in zip(classes, points):
+        if runs and runs[-1][0] == c:
+            runs[-1][1].append(d)
+        else:
+            runs.append((c, [d]))
+    said = [f"*{c}* " + " and ".join(_when(d, ts) for d in ds) for c, ds in runs]
+    return "Its stance class moved: " + ", then ".join(said) + "."
+
+
+def _icc_sentence(iso3: str, ts) -> str | None:
+    h = membership.history(iso3, ts)
+    h = h[h["group"] == "ICC"]
+    start = _first_vote(ts)
+    acts = [f"joined on {r.joined:%-d %B %Y}" for r in h.itertuples() if r.joined >= start]
+    acts += [f"left it on {r.left:%-d %B %Y}" for r in h.itertuples() if pd.notna(r.left) and r.left >= start]
+    n = membership.icc_notices(iso3, ts)
+    acts += [f"{membership.ICC_WORDS.get(r.event, 'filed a notice')} on {r.date:%-d %B %Y} "
+             f"({membership.STATUS_WORDS.get(r.status, 'status unknown')})" for r in n.itertuples()]
+    if not acts:
+        return None
+    party = "a party" if iso3 in membership.members_of("ICC", ts) else "not a party"
+    return (f"On the International Criminal Court's Rome Statute: since {start:%B %Y} it " + "; ".join(acts)
+            + f"; on {ts:%-d %B %Y} it is {party}.")
+
+
+def _trade_sentence(iso3: str, ts) -> str | None:
+    from analysis.report import profile_charts
+
+    d = economy.partner_trade(iso3, ts)
+    pair = profile_charts.trade_trend(d)
+    if pair is None:
+        return None
+    first, last = pair
+    a, b = labels.percent(first.share), labels.percent(last.share)
+    verb = (f"was {a} both in {int(first.year)} and in {int(last.year)}" if a == b else
+            f"{'rose' if last.share > first.share else 'fell'} from {a} in {int(first.year)} to {b} in {int(last.year)}")
+    est = " (from 2022 IMF estimates from the partners' reports, provisional)" if last.partner_derived else ""
+    return f"Its share of Russia's goods trade {verb}{est}."
+
+
+def what_changed(iso3: str, as_of=None, seen: set | None = None, **thresholds) -> list[str]:
+    """Two to four sentences (Markdown, data strings escaped) on what changed for a state, computed
+    from the data: its votes on the Ukraine resolutions from the first to the latest (and around a
+    change of government), its stance class then and now, ICC membership changes, and the trend of
+    its share of Russia's trade. ``seen``: resolutions already named (first mentions are described)."""
+    ts = _asof.resolve(as_of)
+    iso3 = members.check_iso3(iso3)
+    seen = set() if seen is None else seen
+    from analysis.report.thesis import _names
+
+    name = md_escape(_names([iso3]))
+    name = name[:1].upper() + name[1:]
+    v = _votes_of(iso3, ts)
+    out = [_votes_sentence(name, v, ts, seen), _government_sentence(name, iso3, v, ts),
+           _stance_sentence(iso3, ts, **thresholds), _icc_sentence(iso3, ts), _trade_sentence(iso3, ts)]
+    return [s for s in out if s][:4]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import PercentFormatter
 
 from analysis.datasets import data
 from analysis.datasets.schemas import VOTES
@@ -120,42 +121,99 @@ def profile_arms_chart(iso3: str, as_of=None):
     return fig, d.assign(iso3=iso3)
 
 
+def _money(values: pd.Series) -> tuple[float, str]:
+    """Divisor and unit of a money axis: US$ billions, or millions for a small partner."""
+    return (1e9, "US$ billions") if values.max() >= 1e9 else (1e6, "US$ millions")
+
+
+#: Short marks on the chart for a year that is not a full record.
+_MARKS = {"missing": "no value", "excluded": "left out", "impossible": "left out", "exports only": "no import\nvalue",
+          "imports only": "no export\nvalue"}
+
+
+def trade_trend(d: pd.DataFrame) -> tuple[pd.Series, pd.Series] | None:
+    """The two years a sentence compares (rows of :func:`economy.partner_trade` with a share): the
+    last pre-war year (2021) when known, else the first year with a share; and the latest year with
+    a share. None when fewer than two years have a share."""
+    ok = d[d["share"].notna()]
+    if len(ok) < 2:
+        return None
+    base = ok[ok["year"] == economy.TRADE_BASE_YEAR]
+    first = base.iloc[0] if len(base) and base.index[0] != ok.index[-1] else ok.iloc[0]
+    return first, ok.iloc[-1]
+
+
+def trade_title(name: str, d: pd.DataFrame) -> str:
+    """The finding of the trade chart: how the state's share of Russia's goods trade moved."""
+    pair = trade_trend(d)
+    if pair is None:
+        one = d[d["share"].notna()]
+        if one.empty:
+            return f"No usable value of Russia's goods trade with {name} in the IMF data"
+        r = one.iloc[-1]
+        return f"{name} accounted for {labels.percent(r.share)} of Russia's goods trade in {int(r.year)}"
+    first, last = pair
+    a, b = labels.percent(first.share), labels.percent(last.share)
+    est = " (an IMF estimate)" if last.partner_derived else ""
+    if a == b:
+        return f"{name}'s share of Russia's goods trade was {a} both in {int(first.year)} and in {int(last.year)}{est}"
+    verb = "rose" if last.share > first.share else "fell"
+    return f"{name}'s share of Russia's goods trade {verb} from {a} in {int(first.year)} to {b} in {int(last.year)}{est}"
+
+
+def trade_notes(d: pd.DataFrame) -> list[str]:
+    """What is provisional or missing in the trade rows, in words (years named, nothing typed)."""
+    notes = []
+    est = d.loc[d["partner_derived"] & (d["status"] != "missing"), "year"]
+    if len(est):
+        notes.append(f"{labels.years(est)}: IMF estimates from the partners' reports (Russia stopped publishing "
+                     "trade by partner in 2022), provisional")
+    for status in ("exports only", "imports only", "missing", "excluded", "impossible"):
+        yrs = d.loc[d["status"] == status, "year"]
+        if len(yrs):
+            notes.append(f"{labels.years(yrs)}: {economy.TRADE_STATUS[status]}")
+    return notes
+
+
 def profile_trade_chart(iso3: str, as_of=None):
-    """Russia's goods trade with one state per year (exports and imports, US$ billions) and the
-    state's share of Russia's trade: the trend, not one year."""
-    t = economy.trade_shares(as_of)
-    d = t[t["partner_iso3"] == iso3].sort_values("year")[
-        ["year", "exports_usd", "imports_usd", "total_usd", "share", "partner_derived"]].copy()
+    """Russia's goods trade with one state per year (exports and imports) and the state's share of
+    Russia's trade with all partners: the trend, with every year that is not a full record marked.
+    Call it when :func:`economy.partner_trade` has a value (the profile section says so otherwise)."""
+    d = economy.partner_trade(iso3, as_of)
     name = _name([iso3]).iloc[0]
-    fig, ax = style.figure(3.1)
-    if d.empty or d["total_usd"].fillna(0).sum() == 0:
-        ax.text(0.5, 0.5, "No goods trade with Russia recorded by the IMF", ha="center", va="center",
-                transform=ax.transAxes)
-        ax.set_axis_off()
-        title = f"The IMF records no goods trade between Russia and {name}"
-    else:
-        x = d["year"].to_numpy()
-        ax.bar(x - 0.2, d["exports_usd"].fillna(0) / 1e9, width=0.4, color=style.VERMILLION,
-               label=f"Russia's exports to {name}")
-        ax.bar(x + 0.2, d["imports_usd"].fillna(0) / 1e9, width=0.4, color=style.BLACK,
-               label=f"Russia's imports from {name}")
-        ax.set_xticks(x, [str(int(v)) for v in x])
-        ax.set_ylabel("US$ billions")
-        ax.axvline(2021.5, color=style.GREY, lw=0.8, ls=":")
-        ax.grid(axis="y")
-        ax.legend(loc="upper left")
-        ax2 = ax.twinx()
-        ax2.plot(x, d["share"], color=style.BLUE, marker="o", lw=1.4, label="Share of Russia's trade")
-        ax2.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
-        ax2.set_ylim(0, max(0.05, float(d["share"].max()) * 1.25))
-        ax2.set_ylabel("Share of Russia's goods trade", color=style.BLUE)
-        ax2.spines["right"].set_visible(True)
-        first, last = d.iloc[0], d.iloc[-1]
-        verb = "rose" if last.share > first.share else "fell"
-        title = (f"{name}'s share of Russia's goods trade {verb} from {first.share:.1%} in {int(first.year)} "
-                 f"to {last.share:.1%} in {int(last.year)}")
-    style.frame(fig, title, "Russia's goods trade with the state per year (bars) and its share of Russia's trade "
-                "with all partners (line); from 2022 estimated by the IMF from partners' reports",
-                style.sources("trade"))
-    return fig, d.assign(iso3=iso3, name=name)[["iso3", "name", "year", "exports_usd", "imports_usd", "total_usd",
-                                                 "share", "partner_derived"]]
+    drawn = d[d["status"].isin(["both", "exports only", "imports only"])]
+    if drawn.empty:
+        raise ValueError(f"no usable trade value for {iso3}: say so in words instead of drawing")
+    div, unit = _money(drawn[["exports_usd", "imports_usd"]].max(axis=1))
+    fig, ax = style.figure(3.4)
+    x = d["year"].to_numpy()
+    ex = drawn.set_index("year")["exports_usd"].reindex(x) / div
+    im = drawn.set_index("year")["imports_usd"].reindex(x) / div
+    ax.bar(x - 0.2, ex.to_numpy(), width=0.4, color=style.VERMILLION, label=f"Russia's exports to {name}")
+    ax.bar(x + 0.2, im.to_numpy(), width=0.4, color=style.BLACK, label=f"Russia's imports from {name}")
+    ax.set_xticks(x, [str(int(v)) for v in x])
+    ax.set_xlabel("Year")
+    ax.set_ylabel(f"Goods trade ({unit})")
+    top = float(np.nanmax([ex.max(), im.max()]))
+    ax.set_ylim(0, top * 1.3)
+    if (d["partner_derived"]).any():
+        ax.axvspan(2021.5, x.max() + 0.5, color=style.LIGHT_GREY, zorder=0, lw=0)
+        ax.text(2021.6, top * 1.27, "IMF estimates from partners' reports", fontsize=7.5, va="top", color="#444444")
+    for r in d[~d["status"].isin(["both"])].itertuples():
+        ax.text(r.year, top * 0.03, _MARKS[r.status], ha="center", va="bottom", fontsize=6.5, color="#444444")
+    ax.grid(axis="y")
+    ax2 = ax.twinx()
+    ax2.plot(x, d["share"].to_numpy(), color=style.BLUE, marker="o", lw=1.4, label="Share of Russia's trade")
+    peak = d["share"].max(skipna=True)
+    high = min(1.0, max(0.001, (float(peak) if pd.notna(peak) else 0.0) * 1.35))
+    ax2.set_ylim(0, high)
+    ax2.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0 if high >= 0.1 else (1 if high >= 0.01 else 2)))
+    ax2.set_ylabel("Share of Russia's goods trade (%)", color=style.BLUE)
+    ax2.spines["right"].set_visible(True)
+    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    ax.legend(handles=handles, loc="upper left", fontsize=7.5)
+    notes = trade_notes(d)
+    style.frame(fig, trade_title(name, d), "Russia's goods exports to and imports from the state per year (bars) and "
+                "the state's share of Russia's goods trade with all partners with a value that year (line)",
+                style.sources("trade"), note=("; ".join(notes) + ".") if notes else None)
+    return fig, d.assign(iso3=iso3, name=name)[["iso3", "name", *d.columns]]

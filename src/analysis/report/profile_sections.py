@@ -2,9 +2,10 @@
 :class:`~analysis.report.display.Section` (text, tables, figures, and their data)."""
 from __future__ import annotations
 
-from analysis.metrics import membership, travel
+from analysis.datasets import data
+from analysis.metrics import economy, membership, travel
 from analysis.metrics import stances as _stance
-from analysis.report import profile, profile_charts, sources
+from analysis.report import labels, profile, profile_charts, sources
 from analysis.report.display import Section, md_escape
 from analysis.report.sections import Context, _d
 
@@ -21,6 +22,39 @@ def arms(ctx: Context) -> Section:
     return Section().chart(profile_charts.profile_arms_chart(ctx.focus[0], ctx.as_of), "arms")
 
 
+def trade(ctx: Context) -> Section:
+    """Russia's goods trade with the state as a trend; in words when no year or no value is known."""
+    iso3 = ctx.focus[0]
+    d = economy.partner_trade(iso3, ctx.as_of)
+    name = md_escape(profile.facts(iso3, ctx.as_of)["name"])
+    sec = Section()
+    last_full = ctx.as_of.year - 1
+    if d.empty:
+        first = int(data.trade()["year"].min())
+        return sec.md(f"Russia's goods trade by partner (IMF) starts with {first}; on {_d(ctx.as_of)} no year of it "
+                      f"is known yet (a year counts as known from the next year), so there is no trend to show.")
+    usable = d[d["status"].isin(["both", "exports only", "imports only"])]
+    span = labels.years([d["year"].min(), d["year"].max()]).replace(" and ", "–")
+    if usable.empty:
+        why = ("records no goods trade between Russia and " + name if (d["status"] == "missing").all() else
+               f"values for Russia's goods trade with {name} are all left out as implausible or missing")
+        sec.md(f"The IMF data ({span}) {why}; no chart is drawn.")
+        return sec.save(d.assign(iso3=iso3), "trade")
+    sec.chart(profile_charts.profile_trade_chart(iso3, ctx.as_of), "trade")
+    notes = profile_charts.trade_notes(d)
+    lines = [f"{n}." for n in notes]
+    if int(d["year"].max()) < last_full:
+        lines.append(f"{labels.years(range(int(d['year'].max()) + 1, last_full + 1))}: not yet in the IMF data "
+                     f"on {_d(ctx.as_of)}; the current year, {ctx.as_of.year}, is not complete and is not shown.")
+    ex = d[d["status"] == "excluded"]
+    lines += [f"Left out in {int(r.year)}: {md_escape(r.note)}." for r in ex.itertuples() if r.note]
+    if lines:
+        sec.md("**What is provisional or missing.** Shares are of Russia's trade with all partners that have a value "
+               "that year.")
+        sec.bullets(lines)
+    return sec
+
+
 def header(ctx: Context) -> Section:
     sec = Section()
     f = profile.facts(ctx.focus[0], ctx.as_of)
@@ -31,6 +65,12 @@ def header(ctx: Context) -> Section:
     return sec
 
 
+def what_changed(ctx: Context) -> Section:
+    """Two to four computed sentences on what changed for the state (votes, government, stance, ICC,
+    trade); the first mention of each resolution says what it demanded."""
+    return Section().bullets(profile.what_changed(ctx.focus[0], ctx.as_of, seen=ctx.mentioned, **ctx.thresholds))
+
+
 def facts(ctx: Context) -> Section:
     sec = Section()
     iso3 = ctx.focus[0]
@@ -38,7 +78,7 @@ def facts(ctx: Context) -> Section:
     lines = [f"On Russia's unfriendly-states list: {'yes' if f['on_unfriendly_list'] else 'no'}.",
              "Member of: " + (", ".join(map(md_escape, f["groups"])) or "none of ICC, NATO, EU, CSTO, SCO, BRICS, EAEU, G7") + "."]
     if f["trade_share"] is not None:
-        lines.append(f"Share of Russia's goods trade in {f['trade_year']}: {f['trade_share']:.1%}.")
+        lines.append(f"Share of Russia's goods trade in {f['trade_year']}: {labels.percent(f['trade_share'])}.")
     sec.bullets(lines)
     hist = membership.history(iso3, ctx.as_of)
     if len(hist):

@@ -24,6 +24,15 @@ class Context:
     as_of: pd.Timestamp
     focus: list[str]
     thresholds: dict = field(default_factory=dict)
+    #: resolutions already named in the running text (sections run in document order): the first
+    #: mention carries what the resolution demanded, later ones only the code (:func:`mention`)
+    mentioned: set = field(default_factory=set, compare=False, repr=False)
+
+
+def mention(ctx: Context, symbol: str, label: str | None = None) -> str:
+    """A resolution named in running text (Markdown, escaped): with what it demanded the first time
+    in this report, the bare code afterwards."""
+    return md_escape(labels.first_mention(symbol, ctx.mentioned, label))
 
 
 def context(as_of=None, focus=None, **thresholds) -> Context:
@@ -55,15 +64,19 @@ def header(ctx: Context) -> Section:
 def votes_intro(ctx: Context) -> Section:
     sec = Section()
     t = votes.tallies(None, ctx.as_of)
-    es = [lbl for lbl in t["label"] if lbl.startswith("ES-11/")]
-    other = [f"{lbl} ({d:%Y})" for lbl, d in zip(t["label"], t["date"]) if not lbl.startswith("ES-11/")]
-    span = f"{es[0]} to {es[-1]}" if len(es) > 1 else (es[0] if es else "")
+    es = t[t["label"].str.startswith("ES-11/")]
+    other = []
+    for r in t[~t["label"].str.startswith("ES-11/")].itertuples():  # a first mention says what it demanded
+        named = mention(ctx, r.resolution, r.label)
+        other.append(named if named != md_escape(r.label) else f"{named} ({r.date:%Y})")
+    ends = [mention(ctx, r.resolution, r.label) for r in es.iloc[[0, -1]].itertuples()] if len(es) > 1 else []
+    span = " to ".join(ends) if ends else (mention(ctx, es["resolution"].iloc[0], es["label"].iloc[0]) if len(es) else "")
     partial = t[t["record"] == "partial"] if "record" in t else t.iloc[0:0]
-    sec.md(f"{len(t)} General Assembly resolutions on Russia's war against Ukraine went to a recorded vote by "
+    sec.md(f"{labels.plural(len(t), 'General Assembly resolution')} on Russia's war against Ukraine went to a recorded vote by "
            f"{_d(ctx.as_of)}: " + ", ".join(other) + (f", and {len(es)} of the eleventh emergency special "
-           f"session ({span})" if es else "") + ". *Absent* counts states that did not vote, which is itself "
+           f"session, {span}" if len(es) else "") + ". *Absent* counts states that did not vote, which is itself "
            "a stance." + (f" {len(partial)} of them are **partial records** ("
-           + ", ".join(f"{r.label}, {_d(r.date)}" for r in partial.itertuples())
+           + ", ".join(f"{mention(ctx, r.resolution, r.label)}, {_d(r.date)}" for r in partial.itertuples())
            + "): their official totals are shown, but not every member's vote is known yet ("
            + ", ".join(f"{int(u)} of {int(m)}" for u, m in zip(partial["unknown"], partial["members"]))
            + " members unknown), so per-country measures (switches, absences, stance, blocs, agreement) leave them out until "
@@ -95,18 +108,19 @@ def switches(ctx: Context, first: str = "A/RES/ES-11/1", second: str = "A/RES/ES
     table = votes.switch_table(first, second, ctx.as_of)
     sw = votes.vote_switches(first, second, ctx.as_of)
     names = data.countries().set_index("iso3")["name"]
-    sec.md(f"Votes on {a} ({_d(t.set_index('resolution').at[first, 'date'])}) against {b} "
-           f"({_d(t.set_index('resolution').at[second, 'date'])}).")
+    dates = t.set_index("resolution")["date"]
+    sec.md(f"The votes of {_d(dates[first])} on {mention(ctx, first, a)} against those of {_d(dates[second])} on "
+           f"{mention(ctx, second, b)}.")
     tt = table.copy()
     tt.index = [f"{v} on {a}" for v in tt.index]
     tt.columns = [f"{v} on {b}" for v in tt.columns]
     sec.table(tt.reset_index(names="vote"), caption=f"Number of states by vote on {a} and on {b}",
               slug="vote-switch-table")
-    labels = {"left yes": f"Voted yes on {a} but not on {b}", "joined yes": f"Voted yes on {b} but not on {a}",
+    moves = {"left yes": f"Voted yes on {a} but not on {b}", "joined yes": f"Voted yes on {b} but not on {a}",
               "to no": f"Moved to no on {b}", "from no": f"Moved away from no on {b}",
               "other change": "Other changes (between abstain and absent)"}
     lines = []
-    for move, label in labels.items():
+    for move, label in moves.items():
         g = sw[sw["move"] == move].assign(name=lambda d: d["iso3"].map(names)).sort_values("name")
         if len(g):
             lines.append(f"**{label}** ({len(g)}): " + ", ".join(
@@ -284,10 +298,10 @@ GDP has no 2024 values in this snapshot; North Korea has no GDP.
 trade and arms data up to the year before it. Population and GDP are the latest values (weights, not events).
 
 **Maps**: Natural Earth country shapes (world-atlas 2.0.2), Equal Earth projection; Crimea drawn as part of Ukraine
-(General Assembly resolution 68/262); small states as dots.
+(General Assembly resolution {mention(ctx, "A/RES/68/262")}); small states as dots.
 
-**Partial records**: votes after the UN Digital Library release (ES-11/9, 80/223 and the resolution of 24 February
-2026, whose symbol is not yet sourced) are kept with their official totals and the votes that sources name; every other
+**Partial records**: votes after the UN Digital Library release ({mention(ctx, "A/RES/ES-11/9")}, 80/223 and the
+resolution of 24 February 2026, whose symbol is not yet sourced) are kept with their official totals and the votes that sources name; every other
 member is *unknown*. Tallies show them; per-country measures leave them out.
 
 **Not covered**: the EIU Democracy Index comparison needs a sourced EIU table, which the project does not have yet.""")

@@ -10,6 +10,7 @@ from analysis.datasets import data
 from analysis.metrics import allies, claims, stances, ties, timeline
 from analysis.report import change_charts, charts, thesis
 from analysis.report.display import Section
+from analysis.report.sections import mention
 
 
 def _d(ts) -> str:
@@ -21,8 +22,8 @@ def thesis_section(ctx) -> Section:
     saved as ``thesis`` and ``key-numbers`` for the site index."""
     sec = Section()
     n = thesis.numbers(ctx.as_of, **ctx.thresholds)
-    text = thesis.thesis(n=n)
-    f = thesis.findings(n=n)
+    text = thesis.thesis(n=n, seen=ctx.mentioned)  # the first mention of a resolution says what it demanded
+    f = thesis.findings(n=n, seen=ctx.mentioned)
     sec.md(f"**{text}**")
     sec.bullets([f"{r.text} [→](#{r.anchor})" for r in f.itertuples()])
     rows = pd.concat([pd.DataFrame([{"kind": "thesis", "order": 0, "text": text, "anchor": "thesis"}]),
@@ -181,7 +182,8 @@ def methods_model(ctx) -> Section:
         t0 = timeline.isolation(pd.Timestamp(EIU["date"].iloc[0]))
         t0 = t0[t0["date"] < pd.Timestamp("2022-01-01")]
         if len(t0):
-            sec.md(f"On the {first} date the window still holds the 2014 vote on Crimea ({t0['label'].iloc[0]}), on "
+            crimea = mention(ctx, t0["resolution"].iloc[0], t0["label"].iloc[0])
+            sec.md(f"On the {first} date the window still holds the 2014 vote on Crimea, {crimea}, on "
                    f"which {int(t0['abstain'].iloc[0])} states abstained and {int(t0['absent'].iloc[0])} were absent; "
                    "that is why this report's 'against' camp is smaller then than the EIU's.")
         sec.md("The EIU reads governments' rhetoric, economic ties and diplomacy as well as votes, so it puts "

@@ -12,6 +12,7 @@ import pandas as pd
 from analysis.datasets import asof as _asof
 from analysis.datasets import data
 from analysis.metrics import allies, claims, stances, timeline
+from analysis.report import labels
 
 #: Resolutions of the emergency session that demand Russia's withdrawal (comparable texts).
 DEMANDS = ("A/RES/ES-11/1", "A/RES/ES-11/4", "A/RES/ES-11/6", "A/RES/ES-11/7")
@@ -77,12 +78,19 @@ def _pct(x) -> str:
     return f"{x:.1%}" if 0 < x < 0.01 else f"{x:.0%}"
 
 
-def thesis(as_of=None, n: dict | None = None, **thresholds) -> str:
+def _named(r, seen: set) -> str:
+    """A resolution (row of ``timeline.isolation``) named in a sentence: described on first mention."""
+    return labels.first_mention(r["resolution"], seen, r["label"])
+
+
+def thesis(as_of=None, n: dict | None = None, seen: set | None = None, **thresholds) -> str:
+    """The thesis; ``seen``: resolutions already named in the text (a first mention is described)."""
     n = n or numbers(as_of, **thresholds)
+    seen = set() if seen is None else seen
     f, low, last = n["first"], n["low"], n["last"]
     s = (f"In {f['date']:%B %Y}, {f['yes']} of the {f['members']} UN members, with {_pct(f['population_yes'])} of "
          f"their population and {_pct(f['gdp_yes'])} of their GDP, voted for the General Assembly's demand that "
-         f"Russia withdraw from Ukraine; by {low['date']:%B %Y} only {low['yes']} voted yes on {low['label']}, with "
+         f"Russia withdraw from Ukraine; by {low['date']:%B %Y} only {low['yes']} voted yes on {_named(low, seen)}, with "
          f"{_pct(low['gdp_yes'])} of GDP")
     if last["resolution"] != low["resolution"]:
         part = " (a partial record)" if last["record"] == "partial" else ""
@@ -117,14 +125,16 @@ def _sensitive_leaning(ts, **thresholds) -> str:
             f"the figure becomes " + " and ".join(others) + driver)
 
 
-def findings(as_of=None, n: dict | None = None, **thresholds) -> pd.DataFrame:
-    """At most five findings: order, text (plain), anchor."""
+def findings(as_of=None, n: dict | None = None, seen: set | None = None, **thresholds) -> pd.DataFrame:
+    """At most five findings: order, text (plain), anchor. ``seen`` as in :func:`thesis`."""
     n = n or numbers(as_of, **thresholds)
+    seen = set() if seen is None else seen
     ts, f, low, now = n["as_of"], n["first"], n["low"], n["now"]
     with_r = now.loc[list(stances.WITH_RUSSIA)]
     rows = [
         ("votes", f"Yes votes on the demand that Russia withdraw fell from {f['yes']} of {f['members']} members "
-                  f"({f['label']}, {f['date']:%B %Y}) to {low['yes']} ({low['label']}, {low['date']:%B %Y}), from "
+                  f"in {f['date']:%B %Y} on {_named(f, seen)} to {low['yes']} in {low['date']:%B %Y} on "
+                  f"{_named(low, seen)}, from "
                   f"{_pct(f['population_yes'])} to {_pct(low['population_yes'])} of their population and from "
                   f"{_pct(f['gdp_yes'])} to {_pct(low['gdp_yes'])} of their GDP."),
         ("stance", f"On {_d(ts)}, {int(with_r['states'].sum())} of {int(now['n_members'].iloc[0])} members vote with "
