@@ -42,7 +42,11 @@ def _table(path: str) -> pd.DataFrame:
 
 def crosswalk() -> pd.DataFrame:
     """The country-codes table with every cell as text (empty string, never NaN)."""
-    return _table(str(config.raw_dir() / "country-codes" / "country-codes.csv"))
+    from analysis.datasets import reads
+
+    path = str(config.raw_dir() / "country-codes" / "country-codes.csv")
+    reads.note(path)  # also when served from this process's cache
+    return _table(path)
 
 
 def iso3_codes() -> set[str]:
@@ -86,6 +90,7 @@ def _name_index() -> dict[str, str]:
 def name_to_iso3(name: str) -> str | None:
     """ISO3 for a country name as written by the UN, CLDR, SIPRI or the World Bank; None if unknown
     (non-state actors such as 'Ukraine Rebels*' or 'unknown recipient(s)')."""
+    crosswalk()  # the index is built from it: count it as read
     return _name_index().get(_norm(name))
 
 

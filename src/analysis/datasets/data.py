@@ -69,7 +69,11 @@ def load(name: str) -> pd.DataFrame:
     """A curated table by name (see analysis.schemas.TABLES), as a (copy-on-write) copy."""
     if name not in TABLES:
         raise KeyError(f"unknown table {name!r}; known: {', '.join(TABLES)}")
-    return _load(name, str(config.curated_dir())).copy(deep=False)
+    from analysis.datasets import reads
+
+    folder = str(config.curated_dir())
+    reads.note(Path(folder) / TABLES[name].filename)  # also when served from this process's cache
+    return _load(name, folder).copy(deep=False)
 
 
 _MEMOS: list = []
@@ -84,25 +88,29 @@ def memo(fn):
     stale result; ``clear_cache()`` empties every in-process memo. DataFrames are returned as
     copy-on-write copies and sets, lists and dicts as new containers (changing one never changes
     the memo)."""
-    from analysis.datasets import memostore
+    from analysis.datasets import memostore, reads
 
-    def compute(folder, *args):
+    def compute(folder, *args) -> tuple:
+        """(result, the data files it was computed from), from disk when stored."""
         entry = memostore.key(fn, folder, args)
         if entry is not None:
-            value = memostore.get(entry)
-            if value is not memostore.MISSING:
-                return value
-        value = fn(*args)
+            stored = memostore.get(entry)
+            if stored is not memostore.MISSING:
+                return stored
+        with reads.recording() as files:
+            value = fn(*args)
+        result = (value, tuple(sorted(map(str, files))))
         if entry is not None:
-            memostore.put(entry, value)
-        return value
+            memostore.put(entry, result)
+        return result
 
     cached = functools.lru_cache(maxsize=256)(compute)
     _MEMOS.append(cached)
 
     @functools.wraps(fn)
     def wrapper(*args):
-        out = cached(str(config.curated_dir()), *args)
+        out, files = cached(str(config.curated_dir()), *args)
+        reads.note(*files)  # a memoised result stands for the files it was computed from
         if isinstance(out, (pd.DataFrame, pd.Series)):
             return out.copy(deep=False)
         return type(out)(out) if isinstance(out, (set, list, dict)) else out
@@ -114,8 +122,6 @@ def memo(fn):
 def clear_cache() -> None:
     """Forget every loaded table and every memoised result (after `curate`, or in tests)."""
     _load.cache_clear()
-    _latest_date.cache_clear()
-    _earliest_date.cache_clear()
     for cached in _MEMOS:
         cached.cache_clear()
 
@@ -173,11 +179,11 @@ def arms_notes() -> pd.DataFrame:
 
 
 def latest_date() -> pd.Timestamp:
-    return _latest_date(str(config.curated_dir()))
+    return _latest_date()
 
 
-@functools.lru_cache(maxsize=8)
-def _latest_date(folder: str) -> pd.Timestamp:
+@memo
+def _latest_date() -> pd.Timestamp:
     """The latest dated event in the curated data (a vote, a visit, a treaty...): the default as_of."""
     candidates = [resolutions()["date"].max()]
     for name, cols in (("leader_visits", ["end_date"]), ("memberships", ["joined", "left"]),
@@ -192,9 +198,9 @@ def _latest_date(folder: str) -> pd.Timestamp:
 
 
 def earliest_date() -> pd.Timestamp:
-    return _earliest_date(str(config.curated_dir()))
+    return _earliest_date()
 
 
-@functools.lru_cache(maxsize=8)
-def _earliest_date(folder: str) -> pd.Timestamp:
+@memo
+def _earliest_date() -> pd.Timestamp:
     return resolutions()["date"].min()

@@ -59,17 +59,25 @@ def _hook(event: str, args) -> None:
         path = os.fsdecode(path)
     if getattr(_LOCAL, "busy", False):
         return
-    _LOCAL.busy = True  # realpath may not open files, but be safe against re-entry
-    try:
+    with ignoring():  # realpath opens no file, but be safe against re-entry
         note(path)
-    finally:
-        _LOCAL.busy = False
 
 
 def _install() -> None:
     if not _HOOKED[0]:
         sys.addaudithook(_hook)
         _HOOKED[0] = True
+
+
+@contextlib.contextmanager
+def ignoring():
+    """Opens inside the block are not reads of the data (e.g. hashing the files for a cache key)."""
+    before = getattr(_LOCAL, "busy", False)
+    _LOCAL.busy = True
+    try:
+        yield
+    finally:
+        _LOCAL.busy = before
 
 
 @contextlib.contextmanager
@@ -83,4 +91,7 @@ def recording():
     try:
         yield seen
     finally:
-        stack.remove(seen)
+        for i in range(len(stack) - 1, -1, -1):  # by identity: two sets of the same files are equal
+            if stack[i] is seen:
+                del stack[i]
+                break

@@ -83,7 +83,11 @@ def world_path(resolution: str = "50m") -> Path:
     """The world-atlas TopoJSON file for a resolution ("50m" or "110m")."""
     if resolution not in RESOLUTIONS:
         raise ValueError(f"resolution must be one of {RESOLUTIONS}, not {resolution!r}")
-    return config.raw_dir() / "world-atlas" / f"countries-{resolution}.json"
+    from analysis.datasets import reads
+
+    path = config.raw_dir() / "world-atlas" / f"countries-{resolution}.json"
+    reads.note(path)  # read through pyogrio (no Python open) and cached per process: count it here
+    return path
 
 
 @functools.lru_cache(maxsize=4)
