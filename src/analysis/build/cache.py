@@ -1,11 +1,14 @@
 """The build cache: a report is rebuilt only when something it depends on changed.
 
 Key (sha256) of one report = the build-wide inputs (:func:`inputs_digest`: content hashes of every
-file under ``data/raw``, ``data/manual`` and ``data/curated`` -- ``ISOLATION_DATA_DIR``-aware --,
-of every file of the analysis package's source and templates, the versions of the key packages and
-of Python) + the notebook file's bytes + the job (name, title, parameters as sorted JSON, output
-paths and formats, ``--show-code``, kernel). Modification times play no part: touching a file
-without changing it rebuilds nothing; changing one byte of a data file rebuilds every report.
+file of the analysis package's source and templates, the versions of the key packages and of
+Python) + the notebook file's bytes + the job (name, title, parameters as sorted JSON, output
+paths and formats, ``--show-code``, kernel). The data are checked per report: an entry records the
+data files the run read (:mod:`analysis.datasets.reads`) with their sha256, and is served only
+while each of them still has that content; a runner that cannot tell what was read records every
+file under the data folder. Modification times play no part: touching a file without changing it
+rebuilds nothing; changing a data file rebuilds the reports that read it (editing
+``data/manual/README.md`` rebuilds none).
 
 An entry (``<cache dir>/<key[:2]>/<key>/``, default cache dir ``<output>/_cache``) holds the
 report's files -- HTML, PDF, the CSV folder, the executed notebook, hard-linked to the committed
@@ -46,7 +49,7 @@ KEY_PACKAGES = ("analysis", "pandas", "numpy", "matplotlib", "seaborn", "geopand
                 "matplotlib-inline")
 DATA_SUBDIRS = ("raw", "manual", "curated")
 ENTRY = "entry.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: per-report data dependencies ("data" in entry.json)
 
 
 def _tree_files(root: Path) -> list[Path]:
@@ -85,18 +88,41 @@ def package_versions(names: Iterable[str] = KEY_PACKAGES) -> dict[str, str | Non
 
 
 def inputs_digest(data_dir: Path | None = None, package_dir: Path | None = None) -> dict[str, Any]:
-    """The build-wide part of every key, computed once per build: {"data": sha256, "package":
-    sha256, "versions": {...}, "python": "3.11.x", "digest": sha256 of it all}."""
+    """The build-wide inputs, computed once per build: {"package": sha256, "versions": {...},
+    "python": "3.11.x", "digest": sha256 of these (the common part of every key), "data_files":
+    {path relative to the data folder: sha256} of every data file}."""
     data_dir = Path(data_dir) if data_dir is not None else config.data_dir()
     package_dir = Path(package_dir) if package_dir is not None else config.PACKAGE_DIR
-    h = hashlib.sha256()
-    for sub in DATA_SUBDIRS:
-        h.update(f"[{sub}]".encode())
-        tree_digest(data_dir / sub, h)
-    parts = {"data": h.hexdigest(), "package": tree_digest(package_dir),
-             "versions": package_versions(), "python": sys.version.split()[0]}
+    parts = {"package": tree_digest(package_dir), "versions": package_versions(), "python": sys.version.split()[0]}
     parts["digest"] = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    parts["data_files"] = {p.relative_to(data_dir).as_posix(): file_digest(p) for p in _tree_files(data_dir)}
+    parts["data_dir"] = str(data_dir)
     return parts
+
+
+def data_dependencies(reads: Iterable | None, inputs: dict[str, Any]) -> dict[str, str | None]:
+    """{data file (relative path): sha256 at the start of the build} for the files a run read --
+    every data file when ``reads`` is None (unknown). A file read that is not in the data folder's
+    listing (e.g. created during the build) maps to None, which never matches: not served later."""
+    files = inputs["data_files"]
+    if reads is None:
+        return dict(files)
+    root = os.path.realpath(inputs["data_dir"])
+    out: dict[str, str | None] = {}
+    for path in reads:
+        rel = Path(os.path.relpath(os.path.realpath(path), root)).as_posix()
+        if not rel.startswith("../"):
+            out[rel] = files.get(rel)
+    return out
+
+
+def data_unchanged(entry: "Entry", inputs: dict[str, Any]) -> bool:
+    """Whether every data file the entry's report read still has the content it had then."""
+    recorded = entry.meta.get("data")
+    if not isinstance(recorded, dict):
+        return False  # an entry of an older format: rebuild
+    files = inputs["data_files"]
+    return all(sha is not None and files.get(rel) == sha for rel, sha in recorded.items())
 
 
 def job_key(common: str, notebook_digest: str, job_spec: dict) -> str:
@@ -324,7 +350,8 @@ def serve_from_cache(cache, entry, job: ReportJob, options: BuildOptions) -> Job
                      built_at=meta.get("built_at"), build_seconds=meta.get("seconds"))
 
 
-def store_in_cache(cache, key: str, result: JobResult, options: BuildOptions) -> None:
+def store_in_cache(cache, key: str, result: JobResult, options: BuildOptions, inputs: dict[str, Any]) -> None:
     job = result.job
     files = _job_outputs(job, options.output, result.csv, options.keep_notebooks)
-    cache.store(key, files, {"name": job.name, "built_at": options.built_at, "seconds": round(result.seconds, 2)})
+    cache.store(key, files, {"name": job.name, "built_at": options.built_at, "seconds": round(result.seconds, 2),
+                             "data": data_dependencies(result.data_reads, inputs)})

@@ -110,6 +110,9 @@ class JobResult:
     cached: bool = False  # served from the build cache (not run)
     built_at: str | None = None  # when a cached report was built (None: in this build)
     build_seconds: float | None = None  # how long that build took
+    #: The data files the run read (absolute paths; analysis.datasets.reads), or None when the
+    #: runner cannot tell (then the report depends on every data file).
+    data_reads: set | None = None
 
 
 @dataclass

@@ -104,13 +104,14 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
             print(f"error: {res.error}", file=err, flush=True)
 
     # ---- cache: serve what has not changed
-    the_cache, keys = None, {}
+    the_cache, keys, inputs = None, {}, {}
     cached: list[JobResult] = []
     to_run = list(selected)
     if cache:
         the_cache = cache_mod.Cache(Path(cache_dir).resolve() if cache_dir else output / "_cache")
         the_cache.clean_temporary()
-        common = cache_mod.inputs_digest()["digest"]
+        inputs = cache_mod.inputs_digest()
+        common = inputs["digest"]
         nb_digests: dict[Path, str] = {}
         for job in selected:
             if job.notebook not in nb_digests:
@@ -120,6 +121,8 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
             to_run = []
             for job in selected:
                 entry = the_cache.lookup(keys[job.name])
+                if entry is not None and not cache_mod.data_unchanged(entry, inputs):
+                    entry = None  # a data file it read changed: rebuild (the new entry replaces it)
                 res = cache_mod.serve_from_cache(the_cache, entry, job, options) if entry is not None else None
                 if res is None:
                     to_run.append(job)
@@ -136,7 +139,7 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
 
     def on_built(res: JobResult, k: int, total: int) -> None:
         if res.ok and the_cache is not None:
-            cache_mod.store_in_cache(the_cache, keys[res.job.name], res, options)
+            cache_mod.store_in_cache(the_cache, keys[res.job.name], res, options, inputs)
         on_done(res, k, total)
 
     results: list[JobResult] = list(cached)
