@@ -11,6 +11,7 @@ See ARCHITECTURE.md for the outputs and the flow of one report.
 """
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import time
@@ -134,9 +135,19 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
     elif runner is None:
         runner = papermill_runner
 
+    not_cached: list[str] = []
+
     def on_built(res: JobResult, k: int, total: int) -> None:
-        if res.ok and the_cache is not None:
-            cache_mod.store_in_cache(the_cache, keys[res.job.name], res, options)
+        if res.ok and the_cache is not None and not cache_mod.store_in_cache(the_cache, keys[res.job.name], res,
+                                                                             options):
+            not_cached.append(res.job.name)
+            if len(not_cached) == 1:  # once per build: the report was built, only the cache lacks it
+                exc = the_cache.error
+                why = "no space left" if getattr(exc, "errno", None) == errno.ENOSPC else \
+                    (getattr(exc, "strerror", None) or str(exc))
+                print(f"warning: could not store {res.job.name} in the build cache ({why} on "
+                      f"{_rel(the_cache.root)}); the report was built and will be rebuilt next time",
+                      file=err, flush=True)
         on_done(res, k, total)
 
     results: list[JobResult] = list(cached)
