@@ -130,7 +130,7 @@ def no_space(exc: BaseException | None) -> bool:
     """Whether ``exc`` (or an exception it was raised from) is a full disk."""
     seen = 0
     while exc is not None and seen < 10:
-        if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "No space left on device" in str(exc):
+        if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "no space left on" in str(exc).lower():
             return True
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return False
