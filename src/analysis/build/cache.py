@@ -8,8 +8,8 @@ paths and formats, ``--show-code``, kernel). Modification times play no part: to
 without changing it rebuilds nothing; changing one byte of a data file rebuilds every report.
 
 An entry (``<cache dir>/<key[:2]>/<key>/``, default cache dir ``<output>/_cache``) holds the
-report's files -- HTML, PDF, the CSV folder, the executed notebook, hard-linked to the committed
-outputs when possible (outputs are always replaced by rename, never rewritten in place) -- and
+report's files -- HTML, PDF, the CSV folder, the executed notebook, as read-only copies checked
+against their sources -- assembled in a temporary folder renamed into place (no half entry) -- and
 ``entry.json``: the sha256 and size of every stored file plus what the manifest needs (build
 time, seconds, CSV list). On a hit:
 
