@@ -316,7 +316,7 @@ def serve_from_cache(cache, entry, job: ReportJob, options: BuildOptions) -> Job
             cache.discard(entry.key)
             return None
         written, files, folders = [], {}, {}
-        staged = None
+        staged, staged_all = None, False
         try:  # all or nothing, like a build's commit: a full disk leaves the previous report
             if job.data_dir is not None:
                 target_dir = out / job.data_dir
@@ -334,12 +334,14 @@ def serve_from_cache(cache, entry, job: ReportJob, options: BuildOptions) -> Job
                     files[target] = (entry.path / name).read_bytes()
                     if name != "notebook.ipynb":
                         written.append(target.relative_to(out).as_posix())
-            publish(files, folders)
+            staged_all = True
+            publish(files, folders)  # (its errors name the output file)
         except BaseException as exc:
             if staged is not None:
                 shutil.rmtree(staged, ignore_errors=True)
-            if isinstance(exc, OSError) and exc.errno == errno.ENOSPC and exc.filename is None:
-                raise OSError(exc.errno, exc.strerror, str(out)) from exc
+            if isinstance(exc, OSError) and exc.errno == errno.ENOSPC and not staged_all:
+                # (shutil names the cache file it copied from; the full disk is the output's)
+                raise OSError(exc.errno, exc.strerror, str(out / (job.data_dir or ""))) from exc
             raise
     (out / FAILED_DIR / f"{job.name}.ipynb").unlink(missing_ok=True)
     try:

@@ -121,7 +121,8 @@ def _describe_failure(job: ReportJob, exc: BaseException, staged_nb: Path, kept:
     elif executed is None:
         note = "before any cell ran (kernel did not start?)"
     if no_space(exc):  # named by the output folder, not the hidden staging folder removed afterwards
-        where = next((p.parent for p in staged_nb.parents if p.name.startswith(".staging-")), staged_nb.parent)
+        where = next((p.parent for p in staged_nb.parents if p.name.startswith(".staging-") or p.name == FAILED_DIR),
+                     staged_nb.parent)
         ename, evalue, note = "OSError", f"no space left on {_rel(where)}", "writing the executed notebook"
     return ReportNotebookError(name, cell, ename, evalue, kept=kept, exec_count=count, note=note)
 
@@ -260,7 +261,8 @@ def execute_job(job: ReportJob, options: BuildOptions, runner: Runner = papermil
                 pass
         except OSError as exc:
             written = ", ".join(result.written) or "nothing"
-            evalue = f"no space left on {_rel(exc.filename or out)}" if no_space(exc) else str(exc)
+            where = exc.filename if exc.filename and ".staging-" not in str(exc.filename) else out / (job.data_dir or "")
+            evalue = f"no space left on {_rel(where)}" if no_space(exc) else str(exc)
             result.error = ReportNotebookError(_rel(job.notebook), None, type(exc).__name__, evalue,
                                                note=f"writing the outputs (written before the error: {written})")
             return result
