@@ -85,8 +85,8 @@ def test_cache_entries_are_read_only_copies_not_links(tmp_path):
 # =========================================================================== a full disk, stage by stage
 #
 # The output folder lives on a disk that really fills up: a 16 MiB tmpfs (root may mount one here),
-# filled to the last page at the exact point under test by a filler file, and freed right after
-# that point. The "injected" variant (always run, also where mounting is impossible) fills the
+# filled to the last page at the exact point under test by a filler file (and left full, as a full
+# disk stays, unless a test says otherwise). The "injected" variant (always run, also where mounting is impossible) fills the
 # disk by making every write under the folder raise ENOSPC (open(), io.open, shutil.copyfile).
 # Reports are made by a stand-in runner (no kernel; the real nbconvert/WeasyPrint export runs);
 # one test runs a real kernel that hits the full disk while writing its figure CSV.
