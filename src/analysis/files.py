@@ -34,10 +34,10 @@ def token() -> str:
     return f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
-def atomic_write(path: Path, data: bytes | str, mode: int = 0o644) -> None:
-    """Write ``data`` to a temporary file next to ``path``, fsync it, then ``os.replace`` it:
-    readers see the old file or the new one, never half of one. A failure leaves no temporary
-    file behind."""
+def write_temp(path: Path, data: bytes | str, mode: int = 0o644) -> Path:
+    """Write ``data`` to a new hidden temporary file next to ``path`` (``.<name>.tmp-<pid>-*``,
+    which :func:`recover` removes if the process dies) and fsync it; return its path. On failure
+    (a full disk...) the temporary file is removed and the OSError names ``path``, not it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{token()}")
@@ -48,10 +48,39 @@ def atomic_write(path: Path, data: bytes | str, mode: int = 0o644) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def atomic_write(path: Path, data: bytes | str, mode: int = 0o644) -> None:
+    """Write ``data`` to a temporary file next to ``path``, fsync it, then ``os.replace`` it:
+    readers see the old file or the new one, never half of one. A failure leaves no temporary
+    file behind."""
+    publish({Path(path): data}, mode=mode)
+
+
+def publish(files: dict[Path, bytes | str], folders: dict[Path, Path] | None = None, mode: int = 0o644) -> None:
+    """Put several outputs in place all or nothing as far as the disk is concerned: first every
+    byte of ``files`` ({target: data}) is written to temporary files beside the targets, then the
+    staged ``folders`` ({staged folder: target folder}) are swapped in (:func:`swap_dir`), then the
+    files are renamed over their targets. A failure while writing (a full disk) changes no target
+    and leaves no temporary file; renames need no space."""
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for target, data in files.items():
+            temps.append((write_temp(target, data, mode), Path(target)))
+        for staged, target in (folders or {}).items():
+            swap_dir(Path(staged), Path(target))
+        for tmp, target in temps:
+            os.replace(tmp, target)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        for tmp, _ in temps:
+            tmp.unlink(missing_ok=True)
 
 
 def swap_dir(staged: Path, target: Path) -> None:

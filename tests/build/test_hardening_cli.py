@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import os
 import re
-from contextlib import redirect_stderr, redirect_stdout
+import shutil
+import subprocess
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -72,16 +74,51 @@ def test_bad_output_folders_are_refused(tmp_path, no_kernel):
     assert code == 2 and "--cache-dir" in err and "is a file" in err
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into read-only folders")
-def test_read_only_output_folder_is_refused(tmp_path, no_kernel):
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(0o555)
+@contextmanager
+def read_only(folder: Path, monkeypatch):
+    """Make ``folder`` read-only for this process, whoever it runs as: permissions for a normal
+    user; for root (whom permissions do not stop) a read-only bind mount, as a read-only disk; if
+    mounting is impossible, os.access answers as it would on one."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        try:
+            yield "permissions"
+        finally:
+            folder.chmod(0o755)
+        return
+    mounted = bool(shutil.which("mount")) and \
+        subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True).returncode == 0
+    if mounted and subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], capture_output=True).returncode:
+        subprocess.run(["umount", str(folder)], check=False)
+        mounted = False
+    if not mounted:
+        real = os.access
+
+        def access(path, mode, *a, **kw):
+            inside = Path(path).resolve().is_relative_to(folder.resolve())
+            return False if inside and mode & os.W_OK else real(path, mode, *a, **kw)
+        monkeypatch.setattr(options.os, "access", access)
     try:
-        code, err = run("--output", str(ro / "reports"))
+        yield "read-only mount" if mounted else "os.access"
     finally:
-        ro.chmod(0o755)
-    assert code == 2 and "not a writable folder" in err
+        if mounted:
+            subprocess.run(["umount", str(folder)], check=False)
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_read_only_output_folder_is_refused(tmp_path, no_kernel, monkeypatch, existing):
+    ro = tmp_path / "ro"
+    target = ro / "reports"
+    if existing:  # previous reports in a folder that has become read-only
+        target.mkdir(parents=True)
+        (target / "index.html").write_text("previous")
+    else:
+        ro.mkdir()
+    with read_only(target if existing else ro, monkeypatch):
+        code, err = run("--output", str(target))
+    assert code == 2 and "not a writable folder" in err, err
+    one_clear_line(err)
+    assert sorted(p.name for p in ro.rglob("*")) == (["index.html", "reports"] if existing else [])
 
 
 @pytest.mark.parametrize("args", [["--as-of", "9" * 10_000], ["-p", "x" * 10_000 + "=1"],

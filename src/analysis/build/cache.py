@@ -11,8 +11,8 @@ rebuilds nothing; changing a data file rebuilds the reports that read it (editin
 ``data/manual/README.md`` rebuilds none).
 
 An entry (``<cache dir>/<key[:2]>/<key>/``, default cache dir ``<output>/_cache``) holds the
-report's files -- HTML, PDF, the CSV folder, the executed notebook, hard-linked to the committed
-outputs when possible (outputs are always replaced by rename, never rewritten in place) -- and
+report's files -- HTML, PDF, the CSV folder, the executed notebook, as read-only copies checked
+against their sources -- assembled in a temporary folder renamed into place (no half entry) -- and
 ``entry.json``: the sha256 and size of every stored file plus what the manifest needs (build
 time, seconds, CSV list). On a hit:
 
@@ -27,6 +27,7 @@ fast.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -40,7 +41,7 @@ from typing import Any, Iterable
 
 from analysis import config
 from analysis.build.jobs import FAILED_DIR, NOTEBOOKS_DIR, BuildOptions, JobResult, ReportJob
-from analysis.files import atomic_write, pid_alive, swap_dir, token
+from analysis.files import pid_alive, publish, token
 from analysis.files import sha256 as file_digest
 
 #: Packages whose version is part of every key (a new pandas or matplotlib may change outputs).
@@ -153,6 +154,7 @@ class Cache:
 
     def __init__(self, root: Path):
         self.root = Path(root)
+        self.error: OSError | None = None  # why the last store failed
 
     def entry_dir(self, key: str) -> Path:
         return self.root / key[:2] / key
@@ -193,10 +195,13 @@ class Cache:
     def store(self, key: str, files: dict[str, Path], meta: dict) -> Entry | None:
         """Store ``files`` ({stored name: source path}) under ``key`` with ``meta`` (merged into
         entry.json). Files are copied and made read-only (never hard-linked: damaging a cache file must
-        not alter the live report, nor the reverse). Returns None if it could not
-        be stored (the build goes on: the cache is an optimisation)."""
+        not alter the live report, nor the reverse), each copy checked against its source's sha256.
+        The entry is assembled in a temporary folder renamed into place at the end, so a failure
+        (a full disk) leaves no half entry. Returns None if it could not be stored (the build goes
+        on: the cache is an optimisation); the OSError is kept in ``self.error``."""
         final = self.entry_dir(key)
         tmp = final.with_name(f".{key}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        made_parent = not final.parent.exists()
         try:
             tmp.mkdir(parents=True)
             recorded = {}
@@ -205,15 +210,27 @@ class Cache:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src, dest)
                 os.chmod(dest, 0o444)
-                recorded[name] = {"sha256": file_digest(dest), "size": dest.stat().st_size}
+                digest = file_digest(src)
+                if file_digest(dest) != digest:
+                    raise OSError(errno.EIO, "the copy differs from its source", str(dest))
+                recorded[name] = {"sha256": digest, "size": dest.stat().st_size}
             full = dict(meta, key=key, files=recorded, format=FORMAT_VERSION)
-            (tmp / ENTRY).write_text(json.dumps(full, indent=1, sort_keys=True), encoding="utf-8")
+            with open(tmp / ENTRY, "w", encoding="utf-8") as f:
+                f.write(json.dumps(full, indent=1, sort_keys=True))
+                f.flush()
+                os.fsync(f.fileno())
             if final.exists():
                 shutil.rmtree(final, ignore_errors=True)
             os.rename(tmp, final)
             return Entry(key, final, full)
-        except OSError:
+        except OSError as exc:
+            self.error = exc
             shutil.rmtree(tmp, ignore_errors=True)
+            if made_parent:
+                try:
+                    final.parent.rmdir()
+                except OSError:
+                    pass
             return None
 
     def clean_temporary(self) -> None:
@@ -324,23 +341,34 @@ def serve_from_cache(cache, entry, job: ReportJob, options: BuildOptions) -> Job
         if not cache.verify(entry):
             cache.discard(entry.key)
             return None
-        written = []
-        if job.data_dir is not None:
-            target_dir = out / job.data_dir
-            staged = target_dir.with_name(f".{target_dir.name}.tmp-{token()}")  # recover() cleans it up
-            staged.mkdir(parents=True)
-            for rel in csv:
-                dest = staged / rel
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(entry.path / f"data/{rel}", dest)
-            swap_dir(staged, out / job.data_dir)
-            written.append(job.data_dir.as_posix() + "/")
-        for name in ("report.html", "report.pdf", "notebook.ipynb"):
-            if name in entry.files:
-                target = targets[name]
-                atomic_write(target, (entry.path / name).read_bytes())
-                if name != "notebook.ipynb":
-                    written.append(target.relative_to(out).as_posix())
+        written, files, folders = [], {}, {}
+        staged, staged_all = None, False
+        try:  # all or nothing, like a build's commit: a full disk leaves the previous report
+            if job.data_dir is not None:
+                target_dir = out / job.data_dir
+                staged = target_dir.with_name(f".{target_dir.name}.tmp-{token()}")  # recover() cleans it up
+                staged.mkdir(parents=True)
+                for rel in csv:
+                    dest = staged / rel
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(entry.path / f"data/{rel}", dest)
+                folders[staged] = target_dir
+                written.append(job.data_dir.as_posix() + "/")
+            for name in ("report.html", "report.pdf", "notebook.ipynb"):
+                if name in entry.files:
+                    target = targets[name]
+                    files[target] = (entry.path / name).read_bytes()
+                    if name != "notebook.ipynb":
+                        written.append(target.relative_to(out).as_posix())
+            staged_all = True
+            publish(files, folders)  # (its errors name the output file)
+        except BaseException as exc:
+            if staged is not None:
+                shutil.rmtree(staged, ignore_errors=True)
+            if isinstance(exc, OSError) and exc.errno == errno.ENOSPC and not staged_all:
+                # (shutil names the cache file it copied from; the full disk is the output's)
+                raise OSError(exc.errno, exc.strerror, str(out / (job.data_dir or ""))) from exc
+            raise
     (out / FAILED_DIR / f"{job.name}.ipynb").unlink(missing_ok=True)
     try:
         (out / FAILED_DIR).rmdir()
@@ -350,8 +378,11 @@ def serve_from_cache(cache, entry, job: ReportJob, options: BuildOptions) -> Job
                      built_at=meta.get("built_at"), build_seconds=meta.get("seconds"))
 
 
-def store_in_cache(cache, key: str, result: JobResult, options: BuildOptions, inputs: dict[str, Any]) -> None:
+def store_in_cache(cache, key: str, result: JobResult, options: BuildOptions, inputs: dict[str, Any]) -> bool:
+    """Store a built report with the data files it read; False when it could not be stored
+    (``cache.error`` says why)."""
     job = result.job
     files = _job_outputs(job, options.output, result.csv, options.keep_notebooks)
-    cache.store(key, files, {"name": job.name, "built_at": options.built_at, "seconds": round(result.seconds, 2),
-                             "data": data_dependencies(result.data_reads, inputs)})
+    meta = {"name": job.name, "built_at": options.built_at, "seconds": round(result.seconds, 2),
+            "data": data_dependencies(result.data_reads, inputs)}
+    return cache.store(key, files, meta) is not None

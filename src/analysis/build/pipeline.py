@@ -11,6 +11,7 @@ See ARCHITECTURE.md for the outputs and the flow of one report.
 """
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import time
@@ -21,7 +22,7 @@ from typing import Iterable
 from analysis.build import cache as cache_mod
 from analysis.build import options as build_options
 from analysis.build.jobs import FORMATS, BuildOptions, JobResult, Runner, parse_shard, plan, select_shard
-from analysis.build.runner import PoolRunner, papermill_runner, run_jobs
+from analysis.build.runner import PoolRunner, no_space, papermill_runner, run_jobs
 from analysis.build.site import write_index
 from analysis.errors import BuildInterrupted, ParameterError
 from analysis.files import recover
@@ -96,11 +97,20 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
     print(f"building {n} report(s) into {_rel(output)} (as of {the_plan.as_of}, {min(workers, n) or 1} at a time"
           f"{where})", file=out, flush=True)
     done = [0]
+    disk_full: list[JobResult] = []  # the first report that found the disk full
 
     def on_done(res: JobResult, k: int, total: int) -> None:
         done[0] += 1
         print(_progress_line(res, done[0], n), file=out, flush=True)
-        if not res.ok:
+        if res.ok:
+            return
+        if no_space(res.error) and not disk_full:
+            # a full disk: said once; the jobs not started are cancelled (they would fail the same way)
+            disk_full.append(res)
+            options.cancel.set()
+            print(f"error: {getattr(res.error, 'evalue', res.error)} ({res.job.name} was not written; "
+                  "its previous version is kept)", file=err, flush=True)
+        elif not (disk_full and options.cancel.is_set()):
             print(f"error: {res.error}", file=err, flush=True)
 
     # ---- cache: serve what has not changed
@@ -137,9 +147,19 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
     elif runner is None:
         runner = papermill_runner
 
+    not_cached: list[str] = []
+
     def on_built(res: JobResult, k: int, total: int) -> None:
-        if res.ok and the_cache is not None:
-            cache_mod.store_in_cache(the_cache, keys[res.job.name], res, options, inputs)
+        if res.ok and the_cache is not None and not cache_mod.store_in_cache(the_cache, keys[res.job.name], res,
+                                                                             options, inputs):
+            not_cached.append(res.job.name)
+            if len(not_cached) == 1:  # once per build: the report was built, only the cache lacks it
+                exc = the_cache.error
+                why = "no space left" if getattr(exc, "errno", None) == errno.ENOSPC else \
+                    (getattr(exc, "strerror", None) or str(exc))
+                print(f"warning: could not store {res.job.name} in the build cache ({why} on "
+                      f"{_rel(the_cache.root)}); the report was built and will be rebuilt next time",
+                      file=err, flush=True)
         on_done(res, k, total)
 
     results: list[JobResult] = list(cached)
@@ -162,13 +182,20 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
     results.sort(key=lambda r: order[r.job.name])
     for path in remove_stale_formats(output, results):
         print(f"removed {_rel(path)}: not a format of this build", file=out, flush=True)
-    index = write_index(output, results, built_at, the_plan.as_of, the_plan.members)
+    try:
+        index = write_index(output, results, built_at, the_plan.as_of, the_plan.members)
+    except OSError as exc:
+        if disk_full and no_space(exc):  # already said; index and manifest stay as they were, together
+            return 1
+        raise
     failed = [r for r in results if not r.ok]
     total = time.perf_counter() - t0
     n_cached = sum(r.cached for r in results)
     cached_note = f" ({n_cached} unchanged, from the cache)" if n_cached else ""
     print(f"built {n - len(failed)} of {n} report(s){cached_note}, {len(failed)} failed, in {total:.1f} s; "
           f"index: {_rel(index)}", file=out, flush=True)
+    if failed and disk_full:  # said in one line already
+        return 1
     if failed:
         print(f"error: {len(failed)} report(s) failed (previous versions, if any, were kept):", file=err)
         for r in failed:

@@ -17,7 +17,7 @@ from analysis.build.jobs import DATA_PARAMETER, FAILED_DIR, PRINT_PARAMETER, NOT
 from analysis.build.pool import interrupt_kernel
 from analysis.build.site import human_time
 from analysis.errors import BuildCancelled, BuildInterrupted, KernelDiedError, ReportNotebookError
-from analysis.files import atomic_write, swap_dir, token
+from analysis.files import publish, token
 from analysis.files import relative as _rel
 
 
@@ -126,8 +126,10 @@ def _describe_failure(job: ReportJob, exc: BaseException, staged_nb: Path, kept:
             note = "the injected-parameters cell"
     elif executed is None:
         note = "before any cell ran (kernel did not start?)"
-    if no_space(exc):
-        ename, evalue, note = "OSError", f"no space left on {_rel(staged_nb.parent)}", "writing the executed notebook"
+    if no_space(exc):  # named by the output folder, not the hidden staging folder removed afterwards
+        where = next((p.parent for p in staged_nb.parents if p.name.startswith(".staging-") or p.name == FAILED_DIR),
+                     staged_nb.parent)
+        ename, evalue, note = "OSError", f"no space left on {_rel(where)}", "writing the executed notebook"
     return ReportNotebookError(name, cell, ename, evalue, kept=kept, exec_count=count, note=note)
 
 
@@ -135,7 +137,7 @@ def no_space(exc: BaseException | None) -> bool:
     """Whether ``exc`` (or an exception it was raised from) is a full disk."""
     seen = 0
     while exc is not None and seen < 10:
-        if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "No space left on device" in str(exc):
+        if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "no space left on" in str(exc).lower():
             return True
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return False
@@ -160,9 +162,14 @@ def pdf_data_url(job: ReportJob, options: BuildOptions) -> str | None:
 
 def commit(job: ReportJob, out: Path, *, html: str | None, pdf: bytes | None, staged_data: Path,
            result: JobResult, built_at: str | None = None) -> None:
-    """Move a job's outputs into place: the CSV folder (with its ``datapackage.json``, swapped
-    in), then HTML and PDF (each written to a temporary file and renamed). Records what was
-    written in ``result``."""
+    """Move a job's outputs into place, all or nothing (:func:`analysis.files.publish`): the CSV
+    folder gets its ``datapackage.json``, HTML and PDF are written to temporary files, and only
+    then are the folder swapped in and the files renamed (the data folder first, so a report never
+    links missing CSVs). A full disk at any step leaves the previous report as it was. Records what
+    was written in ``result``."""
+    files: dict[Path, bytes | str] = {}
+    folders: dict[Path, Path] = {}
+    written: list[str] = []
     if job.data_dir is not None:
         if any(staged_data.rglob("*.csv")):
             from analysis.build import datapackage
@@ -170,14 +177,14 @@ def commit(job: ReportJob, out: Path, *, html: str | None, pdf: bytes | None, st
             datapackage.write(staged_data, name=job.name, title=job.title, as_of=job.as_of, built_at=built_at,
                               parameters=datapackage.effective_parameters(job.notebook, job.parameters))
         result.csv = sorted(p.relative_to(staged_data).as_posix() for p in staged_data.rglob("*") if p.is_file())
-        swap_dir(staged_data, out / job.data_dir)
-        result.written.append(job.data_dir.as_posix() + "/")
-    if job.html is not None and html is not None:
-        atomic_write(out / job.html, html)
-        result.written.append(job.html.as_posix())
-    if job.pdf is not None and pdf is not None:
-        atomic_write(out / job.pdf, pdf)
-        result.written.append(job.pdf.as_posix())
+        folders[staged_data] = out / job.data_dir
+        written.append(job.data_dir.as_posix() + "/")
+    for path, data in ((job.html, html), (job.pdf, pdf)):
+        if path is not None and data is not None:
+            files[out / path] = data
+            written.append(path.as_posix())
+    publish(files, folders)
+    result.written += written
 
 
 def _cancelled(job: ReportJob) -> ReportNotebookError:
@@ -262,7 +269,9 @@ def execute_job(job: ReportJob, options: BuildOptions, runner: Runner = papermil
                 pass
         except OSError as exc:
             written = ", ".join(result.written) or "nothing"
-            result.error = ReportNotebookError(_rel(job.notebook), None, type(exc).__name__, str(exc),
+            where = exc.filename if exc.filename and ".staging-" not in str(exc.filename) else out / (job.data_dir or "")
+            evalue = f"no space left on {_rel(where)}" if no_space(exc) else str(exc)
+            result.error = ReportNotebookError(_rel(job.notebook), None, type(exc).__name__, evalue,
                                                note=f"writing the outputs (written before the error: {written})")
             return result
         result.ok = True

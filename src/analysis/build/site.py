@@ -12,7 +12,7 @@ from pathlib import Path
 from analysis.build.datapackage import effective_parameters
 from analysis.build.jobs import FAILED_DIR, INDEX, MANIFEST, REPORT_TITLE, JobResult
 from analysis.config import TEMPLATES_DIR
-from analysis.files import atomic_write
+from analysis.files import publish
 
 
 def human_time(iso: str) -> str:
@@ -27,12 +27,11 @@ def _load_manifest(path: Path) -> dict:
         return {"reports": {}}
 
 
-def update_manifest(output: Path, results: list[JobResult], built_at: str, as_of: str | None) -> dict:
-    """Merge this build's results into ``manifest.json``: a built report replaces its entry; a
-    failed one keeps its previous entry (its files are still there) and gains ``last_failure``.
-    Entries whose files are gone are dropped."""
-    path = output / MANIFEST
-    manifest = _load_manifest(path)
+def merge_manifest(output: Path, results: list[JobResult], built_at: str, as_of: str | None) -> dict:
+    """``manifest.json`` with this build's results merged in (not written): a built report replaces
+    its entry; a failed one keeps its previous entry (its files are still there) and gains
+    ``last_failure``. Entries whose files are gone are dropped."""
+    manifest = _load_manifest(output / MANIFEST)
     reports = manifest["reports"]
     for r in results:
         job = r.job
@@ -64,8 +63,11 @@ def update_manifest(output: Path, results: list[JobResult], built_at: str, as_of
         if not files and not entry.get("last_failure"):
             del reports[name]
     manifest.update({"built_at": built_at, "as_of": as_of, "reports": dict(sorted(reports.items()))})
-    atomic_write(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return manifest
+
+
+def _manifest_text(manifest: dict) -> str:
+    return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
 
 
 #: The figures shown as thumbnails on the landing page, in this order (those that exist).
@@ -150,8 +152,12 @@ def render_index(manifest: dict, results: list[JobResult], members: dict[str, st
 
 def write_index(output: Path, results: list[JobResult], built_at: str, as_of: str | None,
                 members: dict[str, str]) -> Path:
-    """Update ``manifest.json`` and (atomically) ``index.html``."""
-    manifest = update_manifest(output, results, built_at, as_of)
+    """Update ``manifest.json`` and ``index.html`` together: both are rendered, both written to
+    temporary files, and only then both renamed into place (:func:`analysis.files.publish`). If
+    either cannot be written (a full disk), neither changes: the manifest never describes a state
+    the index does not show. The reports committed by this build are in place either way; the
+    next build writes both."""
+    manifest = merge_manifest(output, results, built_at, as_of)
     path = output / INDEX
-    atomic_write(path, render_index(manifest, results, members, output))
+    publish({output / MANIFEST: _manifest_text(manifest), path: render_index(manifest, results, members, output)})
     return path
