@@ -17,6 +17,11 @@ def _range(earliest: pd.Timestamp) -> str:
     return f"between {earliest.date()} and today ({today().date()})"
 
 
+#: Dates this process has resolved, per lower bound: a value that went through :func:`resolve` once
+#: (the typed as-of every layer passes down) is recognised in O(1) and not parsed or checked again.
+_RESOLVED: dict[pd.Timestamp, set] = {}
+
+
 def resolve(as_of=None, earliest: pd.Timestamp | None = None) -> pd.Timestamp:
     """None (or 'latest', 'today') -> today, the build date; a 'YYYY-MM-DD' string or date -> a Timestamp.
 
@@ -27,6 +32,8 @@ def resolve(as_of=None, earliest: pd.Timestamp | None = None) -> pd.Timestamp:
     if as_of is None or (isinstance(as_of, str) and as_of.strip().lower() in ("", "latest", "none", "today")):
         return today()
     earliest = data.earliest_date() if earliest is None else earliest
+    if type(as_of) is pd.Timestamp and as_of in _RESOLVED.get(earliest, ()):
+        return as_of
     shown = repr(as_of) if len(repr(as_of)) <= 80 else repr(as_of)[:80] + "..."
     try:
         ts = pd.Timestamp(as_of)
@@ -43,7 +50,9 @@ def resolve(as_of=None, earliest: pd.Timestamp | None = None) -> pd.Timestamp:
             f" (the report starts on {earliest.date()}, the first General Assembly vote on Russia and Ukraine, "
             "A/RES/68/262: before it there is nothing to report)")
         raise ParameterError(f"as_of={shown} is before {earliest.date()}{why}; expected a date {_range(earliest)}")
-    return ts.normalize()
+    ts = ts.normalize()
+    _RESOLVED.setdefault(earliest, set()).add(ts)
+    return ts
 
 
 @data.memo

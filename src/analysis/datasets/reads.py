@@ -14,6 +14,7 @@ Only files under the data folder (``ISOLATION_DATA_DIR``) are recorded.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 import threading
@@ -32,8 +33,13 @@ def _stack() -> list[set]:
     return stack
 
 
+@functools.lru_cache(maxsize=4096)
+def _real(path: str) -> str:
+    return os.path.realpath(path)
+
+
 def _data_root() -> str:
-    return os.path.realpath(config.data_dir()) + os.sep
+    return _real(str(config.data_dir())) + os.sep
 
 
 def note(*paths) -> None:
@@ -43,7 +49,7 @@ def note(*paths) -> None:
         return
     root = _data_root()
     for p in paths:
-        real = os.path.realpath(p)
+        real = _real(os.fspath(p))
         if real.startswith(root):
             for seen in stack:
                 seen.add(Path(real))
