@@ -1,23 +1,25 @@
-"""Benchmark: N country profiles to HTML, naively vs with `python -m analysis build`.
+"""Benchmark: the build at every size, each row against its naive baseline, in one run.
 
-    .venv/bin/python bench/bench_profiles.py                 # all 193 profiles (~30 min, mostly (a))
-    .venv/bin/python bench/bench_profiles.py --n 10 --results /tmp/r.md   # a quick look
+    .venv/bin/python bench/bench_profiles.py                       # every row, 193 profiles (~45 min)
+    .venv/bin/python bench/bench_profiles.py --large 24 --results /tmp/r.md   # a quicker look
 
-In one run, on this machine, sequentially:
+Rows (each on a scratch copy of data/, ``ISOLATION_DATA_DIR``; "cold" = an empty memo store,
+``ISOLATION_MEMO_DIR``, and an empty output folder; "warm" = the memo store a previous build on the
+same data left, as in a project that builds every day):
 
-(a) naive -- for each profile: ``papermill notebooks/country_profile.ipynb OUT.ipynb -p iso3 XXX
-    -p output_data_dir DIR`` (CLI), then ``jupyter nbconvert --to html OUT.ipynb`` (CLI), one after
-    the other;
-(b) ``python -m analysis build --profiles <the same codes> --no-report`` (warm kernel pool,
-    ``--jobs`` = cores, in-process export, cache) into an empty output folder; peak resident memory
-    of its whole process tree (the build and every kernel) is sampled from /proc every 0.1 s;
-(c) (b) again with nothing changed (no-op rebuild: everything from the cache);
-(d) (b) again after changing one data file's content (a line appended to data/manual/README.md:
-    every report depends on the data, so every report is rebuilt).
+1. one profile from a fresh process -- naive: ``papermill`` CLI then ``jupyter nbconvert --to html``
+   CLI; build: ``python -m analysis build --profiles X --no-report --force``, cold and warm;
+2. 12 profiles -- naive: the same two CLIs per profile, one after the other; build: cold;
+3. ``--large`` profiles (default all 193) -- the same, with the build's peak RSS (process tree);
+4. the main report, HTML + PDF, forced -- naive: ``papermill`` CLI, ``jupyter nbconvert --to html``
+   and ``jupyter nbconvert --to weasypdf`` (the project's PDF exporter); build: ``--profiles none
+   --force``, cold and warm;
+5. no-op rebuild of the default build (report + default profiles), nothing changed;
+6. one-table change: a line added to ``data/manual/README.md`` (read by no report: nothing is
+   rebuilt), then one curated table changed (``leader_visits.csv``: every report reads it).
 
-Both (a) and (b) read a scratch copy of data/ (``ISOLATION_DATA_DIR``), so that (d) does not touch
-the repository's data. The table is printed and written to ``--results`` (default
-bench/RESULTS.md) with the machine's description and the command line.
+The table is printed and written to ``--results`` (default bench/RESULTS.md) with the machine, the
+commit and the command line.
 """
 from __future__ import annotations
 
@@ -35,7 +37,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-NOTEBOOK = ROOT / "notebooks" / "country_profile.ipynb"
+PROFILE_NB = ROOT / "notebooks" / "country_profile.ipynb"
+REPORT_NB = ROOT / "notebooks" / "isolation_report.ipynb"
+TWELVE = ["CHN", "PRK", "BLR", "IRN", "SYR", "VNM", "IND", "BRA", "ZAF", "TUR", "SAU", "EGY"]
 
 
 # --------------------------------------------------------------------------- memory
@@ -99,41 +103,72 @@ class PeakRSS(threading.Thread):
 # --------------------------------------------------------------------------- runs
 
 
-def run(cmd: list[str], env: dict, log, measure_rss: bool = False) -> tuple[float, int]:
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    sampler = PeakRSS(proc.pid) if measure_rss else None
-    if sampler:
-        sampler.start()
-    code = proc.wait()
-    seconds = time.perf_counter() - t0
-    if sampler:
-        sampler.stop()
-    if code != 0:
-        raise SystemExit(f"failed ({code}): {' '.join(map(str, cmd))} -- see the log")
-    return seconds, (sampler.peak_kb if sampler else 0)
+class Bench:
+    def __init__(self, scratch: Path, log):
+        self.scratch, self.log = scratch, log
+        self.data = scratch / "data"
+        self.n_memo = 0
+
+    def env(self, memo: Path | None = None) -> dict:
+        return dict(os.environ, ISOLATION_DATA_DIR=str(self.data), PYTHONWARNINGS="ignore",
+                    ISOLATION_MEMO_DIR=str(memo or self.new_memo()))
+
+    def new_memo(self) -> Path:
+        self.n_memo += 1
+        return self.scratch / f"memo-{self.n_memo}"
+
+    def run(self, cmd: list, env: dict, measure_rss: bool = False) -> tuple[float, int]:
+        self.log.write(f"\n### {' '.join(map(str, cmd))}\n")
+        self.log.flush()
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([str(c) for c in cmd], cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        sampler = PeakRSS(proc.pid) if measure_rss else None
+        if sampler:
+            sampler.start()
+        code = proc.wait()
+        seconds = time.perf_counter() - t0
+        if sampler:
+            sampler.stop()
+        if code != 0:
+            raise SystemExit(f"failed ({code}): {' '.join(map(str, cmd))} -- see {self.log.name}")
+        return seconds, (sampler.peak_kb if sampler else 0)
+
+    def naive_profiles(self, codes: list[str], out: Path) -> float:
+        out.mkdir(parents=True, exist_ok=True)
+        env = self.env()
+        t0 = time.perf_counter()
+        for k, code in enumerate(codes, 1):
+            nb = out / f"{code}.ipynb"
+            self.run([VENV_BIN / "papermill", PROFILE_NB, nb, "-p", "iso3", code, "-p", "output_data_dir",
+                      out / f"{code}_data", "--cwd", PROFILE_NB.parent, "--no-progress-bar"], env)
+            self.run([VENV_BIN / "jupyter", "nbconvert", "--to", "html", nb], env)
+            if k % 20 == 0:
+                print(f"    naive {k}/{len(codes)} in {time.perf_counter() - t0:.0f} s", flush=True)
+        missing = [c for c in codes if not (out / f"{c}.html").exists()]
+        if missing:
+            raise SystemExit(f"naive: no HTML for {missing}")
+        return time.perf_counter() - t0
+
+    def naive_report(self, out: Path) -> float:
+        out.mkdir(parents=True, exist_ok=True)
+        env = self.env()
+        nb = out / "isolation_report.ipynb"
+        t0 = time.perf_counter()
+        self.run([VENV_BIN / "papermill", REPORT_NB, nb, "-p", "output_data_dir", out / "isolation_report_data",
+                  "--cwd", REPORT_NB.parent, "--no-progress-bar"], env)
+        self.run([VENV_BIN / "jupyter", "nbconvert", "--to", "html", nb], env)
+        self.run([VENV_BIN / "jupyter", "nbconvert", "--to", "weasypdf", nb], env)
+        if not (out / "isolation_report.pdf").exists():
+            raise SystemExit("naive: no PDF")
+        return time.perf_counter() - t0
+
+    def build(self, args: list[str], out: Path, memo: Path | None = None, measure_rss: bool = False):
+        return self.run([sys.executable, "-m", "analysis", "build", "--output", out, *args], self.env(memo),
+                        measure_rss=measure_rss)
 
 
-def naive(codes: list[str], out: Path, env: dict, log) -> float:
-    out.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    for k, code in enumerate(codes, 1):
-        nb = out / f"{code}.ipynb"
-        run([str(VENV_BIN / "papermill"), str(NOTEBOOK), str(nb), "-p", "iso3", code,
-             "-p", "output_data_dir", str(out / f"{code}_data"), "--cwd", str(NOTEBOOK.parent),
-             "--no-progress-bar"], env, log)
-        run([str(VENV_BIN / "jupyter"), "nbconvert", "--to", "html", str(nb)], env, log)
-        if k % 10 == 0 or k == len(codes):
-            print(f"  naive: {k}/{len(codes)} in {time.perf_counter() - t0:.0f} s", flush=True)
-    missing = [c for c in codes if not (out / f"{c}.html").exists()]
-    if missing:
-        raise SystemExit(f"naive: no HTML for {missing}")
-    return time.perf_counter() - t0
-
-
-def build_cmd(codes: list[str], all_codes: list[str], out: Path) -> list[str]:
-    spec = "all" if sorted(codes) == sorted(all_codes) else ",".join(codes)
-    return [sys.executable, "-m", "analysis", "build", "--profiles", spec, "--no-report", "--output", str(out)]
+def _ratio(naive: float | None, ours: float) -> str:
+    return f"{naive / ours:.1f}x" if naive else "n/a"
 
 
 def machine() -> list[str]:
@@ -168,84 +203,99 @@ def machine() -> list[str]:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=193, help="number of profiles (default 193: every UN member)")
+    ap.add_argument("--large", type=int, default=193, help="profiles of the large row (default 193: every UN member)")
     ap.add_argument("--output", default=None, help="scratch folder (default: a new folder under /tmp)")
     ap.add_argument("--results", default=str(ROOT / "bench" / "RESULTS.md"),
                     help="Markdown file for the results (default bench/RESULTS.md); 'none' to skip")
-    ap.add_argument("--skip-naive", action="store_true", help="only (b)-(d) (quick checks; no ratio)")
     args = ap.parse_args(argv)
 
     sys.path.insert(0, str(ROOT / "src"))
     from analysis.datasets import members as members_mod
 
     all_codes = sorted(members_mod.un_members())
-    if not 1 <= args.n <= len(all_codes):
-        raise SystemExit(f"--n: 1..{len(all_codes)}")
-    # a spread over the alphabet rather than the first N
-    step = len(all_codes) / args.n
-    codes = [all_codes[int(i * step)] for i in range(args.n)]
-    scratch = Path(args.output) if args.output else Path(tempfile.mkdtemp(prefix="bench-profiles-"))
+    if not 1 <= args.large <= len(all_codes):
+        raise SystemExit(f"--large: 1..{len(all_codes)}")
+    step = len(all_codes) / args.large  # a spread over the alphabet rather than the first N
+    large = [all_codes[int(i * step)] for i in range(args.large)]
+    large_spec = "all" if len(large) == len(all_codes) else ",".join(large)
+    scratch = Path(args.output) if args.output else Path(tempfile.mkdtemp(prefix="bench-"))
     scratch.mkdir(parents=True, exist_ok=True)
-    data = scratch / "data"
-    if data.exists():
-        shutil.rmtree(data)
-    shutil.copytree(ROOT / "data", data)
-    env = dict(os.environ, ISOLATION_DATA_DIR=str(data), PYTHONWARNINGS="ignore")
-    log_path = scratch / "bench.log"
     started = datetime.now(timezone.utc)
-    print(f"{len(codes)} profiles; scratch {scratch}; log {log_path}", flush=True)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
+                           text=True).stdout.strip()
+    with open(scratch / "bench.log", "w") as log:
+        b = Bench(scratch, log)
+        if b.data.exists():
+            shutil.rmtree(b.data)
+        shutil.copytree(ROOT / "data", b.data)
+        print(f"scratch {scratch}; log {log.name}", flush=True)
+        rows = []
 
-    with open(log_path, "w") as log:
-        t_naive = None
-        if not args.skip_naive:
-            print("(a) naive: papermill CLI + jupyter nbconvert --to html CLI, sequentially", flush=True)
-            t_naive = naive(codes, scratch / "naive", env, log)
-            print(f"  {t_naive:.1f} s", flush=True)
-        out = scratch / "build"
-        shutil.rmtree(out, ignore_errors=True)
-        cmd = build_cmd(codes, all_codes, out)
-        print(f"(b) {' '.join(cmd[1:])}", flush=True)
-        log.write(f"\n### (b) {' '.join(cmd)}\n")
-        log.flush()
-        t_build, peak_kb = run(cmd, env, log, measure_rss=True)
-        n_html = len(list((out / "profiles").glob("*.html")))
-        if n_html != len(codes):
-            raise SystemExit(f"(b) wrote {n_html} HTML files, expected {len(codes)}")
-        print(f"  {t_build:.1f} s, peak RSS {peak_kb / 1024:.0f} MB", flush=True)
-        print("(c) no-op rebuild", flush=True)
-        log.write("\n### (c) no-op\n")
-        log.flush()
-        t_noop, _ = run(cmd, env, log)
-        print(f"  {t_noop:.2f} s", flush=True)
-        print("(d) rebuild after changing data/manual/README.md", flush=True)
-        with open(data / "manual" / "README.md", "a", encoding="utf-8") as f:
+        def row(work, naive, ours, how, rss=""):
+            rows.append((work, f"{naive:.1f}" if naive else "—", f"{ours:.2f}" if ours < 10 else f"{ours:.1f}",
+                         _ratio(naive, ours), rss, how))
+            print(f"  {work}: naive {naive or 0:.1f} s, build {ours:.2f} s ({_ratio(naive, ours)}) {rss}", flush=True)
+
+        print("1. one profile, fresh process", flush=True)
+        n1 = b.naive_profiles(["CHN"], scratch / "naive-1")
+        memo = b.new_memo()
+        cold, _ = b.build(["--profiles", "CHN", "--no-report", "--force"], scratch / "one", memo)
+        warm, _ = b.build(["--profiles", "CHN", "--no-report", "--force"], scratch / "one", memo)
+        row("1 profile, fresh process, cold memo", n1, cold, "`--profiles CHN --no-report --force`")
+        row("1 profile, fresh process, warm memo", n1, warm, "the same again (memo store from the run above)")
+
+        print("2. 12 profiles", flush=True)
+        n12 = b.naive_profiles(TWELVE, scratch / "naive-12")
+        t12, rss12 = b.build(["--profiles", ",".join(TWELVE), "--no-report"], scratch / "twelve", measure_rss=True)
+        row("12 profiles, cold", n12, t12, "`--profiles CHN,…(12) --no-report`, empty output", f"{rss12 / 1024:.0f}")
+
+        print(f"3. {len(large)} profiles", flush=True)
+        nl = b.naive_profiles(large, scratch / "naive-large")
+        tl, rssl = b.build(["--profiles", large_spec, "--no-report"], scratch / "large", measure_rss=True)
+        row(f"{len(large)} profiles, cold", nl, tl, f"`--profiles {'all' if large_spec == 'all' else '…'} --no-report`",
+            f"{rssl / 1024:.0f}")
+
+        print("4. main report, HTML + PDF", flush=True)
+        nr = b.naive_report(scratch / "naive-report")
+        memo = b.new_memo()
+        rc, rssr = b.build(["--profiles", "none", "--force"], scratch / "report", memo, measure_rss=True)
+        rw, _ = b.build(["--profiles", "none", "--force"], scratch / "report", memo)
+        row("main report HTML+PDF, forced, cold memo", nr, rc, "`--profiles none --force`", f"{rssr / 1024:.0f}")
+        row("main report HTML+PDF, forced, warm memo", nr, rw, "the same again")
+
+        print("5. no-op rebuild", flush=True)
+        memo = b.new_memo()
+        full, _ = b.build([], scratch / "default", memo)
+        noop, _ = b.build([], scratch / "default", memo)
+        row("default build (report + profiles), cold", None, full, "no options")
+        row("no-op rebuild of the default build", None, noop, "the same again, nothing changed")
+
+        print("6. one-table change", flush=True)
+        with open(b.data / "manual" / "README.md", "a", encoding="utf-8") as f:
             f.write("\n<!-- benchmark: one changed line -->\n")
-        log.write("\n### (d) after a data change\n")
-        log.flush()
-        t_data, peak_d = run(cmd, env, log, measure_rss=True)
-        print(f"  {t_data:.1f} s", flush=True)
+        readme, _ = b.build([], scratch / "default", memo)
+        row("after editing data/manual/README.md (read by no report)", None, readme, "nothing rebuilt")
+        with open(b.data / "curated" / "leader_visits.csv", "a", encoding="utf-8") as f:
+            f.write("\n")
+        table, _ = b.build([], scratch / "default", memo)
+        row("after changing data/curated/leader_visits.csv (read by every report)", None, table,
+            "every report rebuilt")
 
-    n = len(codes)
-    rows = [("(a) naive: papermill CLI + nbconvert CLI, sequential",
-             f"{t_naive:.1f}" if t_naive else "skipped", f"{t_naive / n:.2f}" if t_naive else "", "")]
-    rows.append(("(b) `python -m analysis build` (warm pool, empty cache)", f"{t_build:.1f}", f"{t_build / n:.2f}",
-                 f"{peak_kb / 1024:.0f}"))
-    rows.append(("(c) no-op rebuild (nothing changed)", f"{t_noop:.2f}", f"{t_noop / n:.3f}", ""))
-    rows.append(("(d) rebuild after one data file changed (every report depends on it)", f"{t_data:.1f}",
-                 f"{t_data / n:.2f}", f"{peak_d / 1024:.0f}"))
-    ratio = f"{t_naive / t_build:.1f}x" if t_naive else "n/a"
-    table = ["| run | total s | per profile s | peak RSS MB (process tree) |", "|---|---:|---:|---:|"]
-    table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
-    table += ["", f"**Ratio (a)/(b): {ratio}** ({n} profiles)"]
-    print("\n".join(table))
+    table_md = ["| work | naive s | `analysis build` s | ratio | peak RSS MB | how |", "|---|---:|---:|---:|---:|---|"]
+    table_md += [f"| {a} | {b_} | {c} | {d} | {e} | {f} |" for a, b_, c, d, e, f in rows]
+    print("\n".join(table_md))
     if args.results.lower() != "none":
-        command = "/work/main/.venv/bin/python bench/bench_profiles.py " + " ".join(argv if argv is not None
-                                                                                  else sys.argv[1:])
-        text = ["# Benchmark: country profiles to HTML", "",
-                f"Run {started.strftime('%Y-%m-%d %H:%M UTC')} with:", "", "```", command.strip(), "```", "",
-                "Machine:", "", *machine(), "", *table, "",
-                f"(b), (c) and (d) ran `{' '.join(['python', *cmd[1:]]).replace(str(out), 'OUT')}`; "
-                "(a) and (b) read the same scratch copy of data/.", ""]
+        command = "python bench/bench_profiles.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        text = ["# Benchmark: the build at every size", "",
+                f"Run {started.strftime('%Y-%m-%d %H:%M UTC')} at commit `{commit}`"
+                f"{' (with uncommitted changes)' if dirty else ''} with:", "", "```", command.strip(), "```", "",
+                "Machine:", "", *machine(), "", *table_md, "",
+                "Naive = the papermill CLI and the `jupyter nbconvert` CLI, one report after the other (a fresh "
+                "kernel and a fresh Python per step). Cold = empty memo store and empty output folder; warm = the "
+                "memo store of a previous build on the same data. Peak RSS is the build's whole process tree, "
+                "sampled every 0.1 s.", ""]
         Path(args.results).write_text("\n".join(text), encoding="utf-8")
         print(f"wrote {args.results}")
     return 0
