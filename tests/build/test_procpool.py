@@ -171,6 +171,21 @@ def test_outputs_are_those_of_a_kernel(pool):
     assert "papermill-error-cell-tag" in nb.cells[0].metadata.tags  # papermill's error banner
 
 
+def test_workers_are_recycled_after_max_runs_and_closed_with_the_pool(tmp_path):
+    import os
+
+    with ProcessPool(1, tmp_path, max_runs=2) as small:
+        small.folder = tmp_path
+        pids = []
+        for i in range(3):
+            nb = run(small, f"r{i}.ipynb", "import os\nprint(os.getpid())")
+            pids.append(int(stdout_of(nb)))
+        assert pids[0] == pids[1] != pids[2] and small.replaced == 1
+        assert not os.path.exists(f"/proc/{pids[0]}")  # the retired worker exited (and was reaped)
+    assert small.workers == []
+    assert not os.path.exists(f"/proc/{pids[2]}")  # closing the pool ends its workers
+
+
 def test_notebook_imports_reads_import_statements():
     mods = notebook_imports([config.NOTEBOOK_DIR / "country_profile.ipynb", FIXTURES / "country_profile.ipynb"])
     assert "analysis" in mods and "analysis.report.profile_sections" in mods and "analysis.report.sections" in mods

@@ -179,6 +179,7 @@ def _shell_classes():
                 OUTPUTS.add(self._result)
 
     class Shell(InteractiveShell):
+        collects_outputs = True
         display_pub_class = Publisher
         displayhook_class = Hook
 
@@ -203,7 +204,9 @@ def start():
     from analysis.build import kernel_reset
 
     if InteractiveShell.initialized():
-        return InteractiveShell.instance()
+        if getattr(InteractiveShell.instance(), "collects_outputs", False):
+            return InteractiveShell.instance()
+        InteractiveShell.clear_instance()  # forked from a process that had its own shell (e.g. a kernel)
     config = Config()
     config.HistoryManager.enabled = False
     config.InteractiveShell.colors = "nocolor"
@@ -220,6 +223,9 @@ def start():
     except Exception:  # noqa: BLE001 - no matplotlib: notebooks that need it fail as in a kernel
         pass
     kernel_reset.snapshot(STATE_PREFIXES)
+    import gc
+
+    gc.freeze()  # the warm state is not scanned again by each run's collections (%reset -f collects twice)
     return shell
 
 
