@@ -273,18 +273,27 @@ def _engine():
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, shell=None, execution_timeout=None,
                                      on_cell: Callable | None = None, **kwargs):
-            for index, cell in enumerate(nb_man.nb.cells):
-                if on_cell is not None:
-                    on_cell(index)
-                try:
-                    nb_man.cell_start(cell, index)
-                    if cell.cell_type == "code" and cell.source.strip() \
-                            and not run_cell(shell, cell, execution_timeout):
-                        nb_man.cell_exception(cell, cell_index=index)
-                        break
-                finally:
-                    nb_man.cell_complete(cell, cell_index=index)
+            # papermill saves the notebook as every cell starts and ends (a kernel may die at any
+            # time); here only as a code cell starts (the last cell started is what a dead worker's
+            # report names) -- the end is written by papermill in any case
+            path = nb_man.output_path
             nb_man.nb.metadata["language_info"] = dict(LANGUAGE_INFO)
+            try:
+                for index, cell in enumerate(nb_man.nb.cells):
+                    if on_cell is not None:
+                        on_cell(index)
+                    runs = cell.cell_type == "code" and bool(cell.source.strip())
+                    try:
+                        nb_man.output_path = path if runs else None
+                        nb_man.cell_start(cell, index)
+                        nb_man.output_path = None
+                        if runs and not run_cell(shell, cell, execution_timeout):
+                            nb_man.cell_exception(cell, cell_index=index)
+                            break
+                    finally:
+                        nb_man.cell_complete(cell, cell_index=index)
+            finally:
+                nb_man.output_path = path
 
     papermill_engines.register(ENGINE, InProcessEngine)
 
