@@ -8,9 +8,9 @@ In one run, on this machine, sequentially:
 (a) naive -- for each profile: ``papermill notebooks/country_profile.ipynb OUT.ipynb -p iso3 XXX
     -p output_data_dir DIR`` (CLI), then ``jupyter nbconvert --to html OUT.ipynb`` (CLI), one after
     the other;
-(b) ``python -m analysis build --profiles <the same codes> --no-report`` (warm kernel pool,
+(b) ``python -m analysis build --profiles <the same codes> --no-report`` (warm worker processes,
     ``--jobs`` = cores, in-process export, cache) into an empty output folder; peak resident memory
-    of its whole process tree (the build and every kernel) is sampled from /proc every 0.1 s;
+    of its whole process tree (the build and every worker) is sampled from /proc every 0.1 s;
 (c) (b) again with nothing changed (no-op rebuild: everything from the cache);
 (d) (b) again after changing one data file's content (a line appended to data/manual/README.md:
     every report depends on the data, so every report is rebuilt).
