@@ -90,11 +90,15 @@ class BuildInterrupted(Exception):
 
 
 class KernelDiedError(RuntimeError):
-    """The kernel running a report died (or none could be started)."""
+    """The kernel or worker process running a report died (or none could be started)."""
 
 
 class KernelBroken(RuntimeError):
-    """The kernel did not start, warm up or reset."""
+    """A worker process did not start, warm up or answer."""
+
+
+class CellTimeoutError(TimeoutError):
+    """A notebook cell ran longer than the build's ``--timeout`` (raised inside the cell)."""
 
 
 class FetchError(AnalysisError):

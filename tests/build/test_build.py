@@ -350,11 +350,11 @@ def test_ctrl_c_stops_running_kernels_and_writes_nothing(tmp_path):
 
 @pytest.mark.e2e
 def test_a_dying_kernel_fails_only_its_report_and_is_replaced(tmp_path):
-    """One warm kernel (--jobs 1): the report's cell 4 ends the kernel process; the report fails
-    with a clear message, the kernel is replaced and both profiles after it are built."""
+    """One warm worker (--jobs 1): the report's cell 4 ends the worker process; the report fails
+    with a clear message, the worker is replaced and both profiles after it are built."""
     import shutil
 
-    nbs = tmp_path / "notebooks"  # the fixtures plus a cell that ends the kernel process
+    nbs = tmp_path / "notebooks"  # the fixtures plus a cell that ends the worker process
     shutil.copytree(FIXTURES, nbs)
     nb = nbformat.read(nbs / "isolation_report.ipynb", as_version=4)
     nb.cells[1].source += "\nexit_kernel = False"
@@ -364,7 +364,8 @@ def test_a_dying_kernel_fails_only_its_report_and_is_replaced(tmp_path):
     code, stdout, stderr = run_build(out, "--notebooks-dir", str(nbs), "--profiles", "CHN,BLR", "--jobs", "1",
                                      "--format", "html", "-p", "exit_kernel=True")
     assert code == 1, stdout + stderr
-    assert re.search(r"isolation_report\.ipynb: cell 4 \(.*\) raised KernelDiedError: the kernel died", stderr), stderr
+    assert re.search(r"isolation_report\.ipynb: cell 4 \(.*\) raised KernelDiedError: the worker process \d+ "
+                     r"\(exit code 1\) died; it was replaced", stderr), stderr
     assert re.search(r"^\[\d/3\] report\s+FAILED", stdout, re.M), stdout
     assert "built 2 of 3 report(s), 0 failed" not in stdout and "built 2 of 3 report(s)" in stdout
     for iso3 in ("CHN", "BLR"):

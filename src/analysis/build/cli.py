@@ -116,7 +116,7 @@ def add_build_command(sub) -> None:
                    help="formats of the country profiles (default html; html,pdf adds a PDF per profile)")
     p.add_argument("--output", "-o", metavar="DIR", default=None, help="output folder (default reports/)")
     p.add_argument("--jobs", "-j", metavar="N", type=int, default=None,
-                   help=f"notebooks run at the same time, each worker reusing one warm kernel (default: "
+                   help=f"notebooks run at the same time, each in a warm worker process (default: "
                         f"number of CPU cores, {os.cpu_count()})")
     p.add_argument("--base-url", metavar="URL", default=None,
                    help="where the output folder will be published (e.g. https://example.org/reports/): "
@@ -142,7 +142,7 @@ def add_build_command(sub) -> None:
                    help="build cache folder (default <output>/_cache); a report is rebuilt only when its "
                         "notebook, parameters, data files, the analysis package or key package versions changed")
     p.add_argument("--no-pool", action="store_true",
-                   help="start a fresh kernel per report (papermill) instead of reusing warm kernels")
+                   help="start a fresh Jupyter kernel per report (papermill) instead of reusing warm worker processes")
     p.set_defaults(func=_build)
 
 

@@ -1,9 +1,10 @@
-"""Kernel-side half of the warm kernel pool (:mod:`analysis.build.pool`): runs *inside* a Jupyter
-kernel. After the warm-up the pool calls :func:`snapshot` once; before every notebook run it calls
-:func:`reset`, which puts the kernel back into that state so the run behaves like a fresh kernel:
+"""Snapshot and reset of an IPython shell (``get_ipython()``: a worker's in-process shell, see
+:mod:`analysis.build.inprocess`, or a Jupyter kernel). After the warm-up :func:`snapshot` is called
+once; before every notebook run :func:`reset` puts the shell back into that state so the run
+behaves like one in a fresh kernel:
 
-- the user namespace (``%reset -f``), every matplotlib figure, the inline backend's pending
-  figures and its configuration, IPython's display formatters;
+- the user namespace (``%reset -f``), every matplotlib figure, the matplotlib backend, the inline
+  backend's pending figures and its configuration, IPython's display formatters;
 - the working directory, ``sys.argv``, ``sys.path``, ``os.environ``, the ``warnings`` filters,
   ``rcParams``, numpy's error/print options, pandas options;
 - the module-level state of the snapshotted project modules (their globals, and a deep copy of
@@ -68,6 +69,8 @@ def snapshot(prefixes) -> None:
           "warnings": list(warnings.filters)}
     mpl = sys.modules.get("matplotlib")
     st["rc"] = dict(mpl.rcParams) if mpl is not None else None
+    plt = sys.modules.get("matplotlib.pyplot")
+    st["backend"] = plt.get_backend() if plt is not None else None
     np = sys.modules.get("numpy")
     st["np"] = (np.geterr(), np.get_printoptions()) if np is not None else None
     pdc = sys.modules.get("pandas._config.config")
@@ -135,10 +138,12 @@ def _restore_display(ip, st: dict) -> None:
                 cfg.set_trait(k, v)
 
 
-def _close_figures() -> None:
+def _close_figures(backend: str | None) -> None:
     plt = sys.modules.get("matplotlib.pyplot")
     if plt is not None:
         plt.close("all")
+        if backend is not None and plt.get_backend() != backend:  # a notebook switched it (matplotlib.use)
+            plt.switch_backend(backend)
     try:
         from matplotlib_inline import backend_inline as bi
         bi.show._to_draw = []
@@ -151,7 +156,7 @@ def reset(cwd: str) -> None:
     """Put the kernel back into the snapshotted state, working directory ``cwd``."""
     ip = _ipython()
     st = _STATE
-    _close_figures()
+    _close_figures(st.get("backend"))
     ip.run_line_magic("reset", "-f")
     os.chdir(cwd)
     sys.argv[:] = st["argv"]

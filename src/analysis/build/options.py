@@ -12,7 +12,7 @@ from analysis.errors import ParameterError
 
 #: Longest value echoed back in a message.
 MAX_ECHO = 120
-#: Resident memory of one warm report kernel (measured: 24 kernels took 6.4 GiB).
+#: Resident memory of one warm report worker (a kernel was measured at ~270 MiB: 24 took 6.4 GiB).
 KERNEL_BYTES = 300 * 2**20
 
 
@@ -80,7 +80,7 @@ def available_memory() -> int | None:
 
 
 def cap_workers(requested: int | None, n_jobs: int) -> tuple[int, str | None]:
-    """How many kernels to run at once: the request (default: the cores), at most the cores, the
+    """How many workers to run at once: the request (default: the cores), at most the cores, the
     reports to run and what the available memory holds. Returns (workers, note or None)."""
     cores = os.cpu_count() or 1
     if requested is not None and requested < 1:
@@ -93,7 +93,7 @@ def cap_workers(requested: int | None, n_jobs: int) -> tuple[int, str | None]:
     mem = available_memory()
     if mem is not None and workers > max(1, mem // KERNEL_BYTES):
         workers = int(max(1, mem // KERNEL_BYTES))
-        reasons.append(f"{mem / 2**30:.1f} GiB of available memory at ~{KERNEL_BYTES / 2**30:.1f} GiB per kernel")
+        reasons.append(f"{mem / 2**30:.1f} GiB of available memory at ~{KERNEL_BYTES / 2**30:.1f} GiB per worker")
     workers = max(1, min(workers, max(n_jobs, 1)))
     note = None
     if requested is not None and workers < requested and reasons:

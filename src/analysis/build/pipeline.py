@@ -3,7 +3,7 @@ the index. The pipeline of one build, in order:
 
 1. :func:`analysis.build.jobs.plan` validates every parameter (exit 2 on a problem, nothing written);
 2. :mod:`analysis.build.cache` serves the reports whose inputs did not change;
-3. :func:`analysis.build.runner.run_jobs` runs the others (warm kernels by default) and commits
+3. :func:`analysis.build.runner.run_jobs` runs the others (warm worker processes by default) and commits
    each report atomically;
 4. :mod:`analysis.build.site` updates ``manifest.json`` and ``index.html``.
 
@@ -62,7 +62,7 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
     """Plan, run and index a build. Returns the exit status: 0 all built, 1 some report failed,
     130 interrupted (Ctrl-C). Raises ParameterError (before anything runs or is written) for invalid parameters.
 
-    ``runner`` (default: a warm :class:`PoolRunner` of ``jobs`` kernels, or :func:`papermill_runner`
+    ``runner`` (default: a warm :class:`PoolRunner` of ``jobs`` worker processes, or :func:`papermill_runner`
     -- a fresh kernel per report -- with ``pool=False``). ``cache``: serve unchanged reports from
     ``cache_dir`` (default ``<output>/_cache``); ``force`` rebuilds them all (and refreshes the
     cache). ``shard`` ``"i/n"``: build only the i-th of n deterministic parts of the reports.
@@ -82,7 +82,7 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
                     profile_formats=profile_formats, extra=extra)
     selected = [j for j in the_plan.jobs if report or j.kind != "report"]
     selected = select_shard(selected, the_shard)
-    if runner is None:  # real kernels: as many as the cores and the memory hold
+    if runner is None:  # real workers or kernels: as many as the cores and the memory hold
         workers, note = build_options.cap_workers(jobs, len(selected))
         if note:
             print(f"note: {note}", file=err, flush=True)

@@ -1,22 +1,23 @@
 """Running jobs: one notebook (:func:`execute_job`: run, export in memory, then commit atomically)
 and many (:func:`run_jobs`: worker threads, Ctrl-C). The executor is swappable: a runner turns
 (job, parameters, staged notebook path, options) into an executed notebook --
-:func:`papermill_runner` (a fresh kernel per report) or :class:`PoolRunner` (warm kernels)."""
+:func:`papermill_runner` (a fresh kernel per report) or :class:`PoolRunner` (warm worker processes
+that run notebooks in-process)."""
 from __future__ import annotations
 
 import errno
 import os
 import shutil
+import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable, Iterable
 
-from analysis.build.jobs import DATA_PARAMETER, FAILED_DIR, PRINT_PARAMETER, NOTEBOOKS_DIR, BuildOptions, JobResult, ReportJob, Runner
-from analysis.build.pool import interrupt_kernel
+from analysis.build.jobs import DATA_PARAMETER, FAILED_DIR, NOTEBOOKS_DIR, PRINT_PARAMETER, BuildOptions, JobResult, ReportJob, Runner
 from analysis.build.site import human_time
-from analysis.errors import BuildCancelled, BuildInterrupted, KernelDiedError, ReportNotebookError
+from analysis.errors import BuildCancelled, BuildInterrupted, ReportNotebookError
 from analysis.files import publish, token
 from analysis.files import relative as _rel
 
@@ -74,6 +75,24 @@ def _declared(notebook: Path) -> dict:
     from analysis.build import params
 
     return params.notebook_parameters(notebook)
+
+
+def interrupt_kernel(km) -> None:
+    """Ctrl-C for what runs a notebook: a pool worker (its ``interrupt()``) or a kernel manager
+    (SIGINT to the kernel's process group: the running cell raises KeyboardInterrupt)."""
+    if hasattr(km, "interrupt") and not hasattr(km, "provisioner"):
+        km.interrupt()
+        return
+    proc = getattr(getattr(km, "provisioner", None), "process", None)
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGINT)
+    except (OSError, AttributeError):
+        try:
+            proc.send_signal(signal.SIGINT)
+        except OSError:
+            pass
 
 
 def _read_notebook(path: Path):
@@ -232,6 +251,7 @@ def execute_job(job: ReportJob, options: BuildOptions, runner: Runner = papermil
             return result
         t1 = time.perf_counter()
         result.run_seconds = t1 - t0
+        result.data_reads = getattr(runner, "reads", {}).pop(job.name, None)
 
         # Export everything in memory first: a failure here commits nothing.
         try:
@@ -328,11 +348,11 @@ def run_jobs(jobs: list[ReportJob], options: BuildOptions, workers: int = 1,
 
 
 class PoolRunner:
-    """A :data:`Runner` that executes notebooks in a :class:`analysis.kernelpool.KernelPool`: ``size``
-    warm kernels reused across reports, each reset to a fresh state before every run. The pool
-    starts on the first call (a fully cached build starts no kernel) and warms each kernel with the
-    modules the build's notebooks import (and the curated tables when they import ``analysis``).
-    Call :meth:`close` when the build is done."""
+    """A :data:`Runner` that executes notebooks in a :class:`analysis.build.procpool.ProcessPool`:
+    ``size`` warm worker processes reused across reports, each reset to a fresh state before every
+    run. The pool starts on the first call (a fully cached build starts no worker), after importing
+    the modules the build's notebooks import (and reading the curated tables when they import
+    ``analysis``). Call :meth:`close` when the build is done."""
 
     def __init__(self, size: int, notebooks: Iterable[Path], options: BuildOptions):
         self.size = max(1, size)
@@ -340,47 +360,38 @@ class PoolRunner:
         self.options = options
         self.pool = None
         self._lock = threading.Lock()
+        #: per job name: the data files its run read (execute_job moves it onto the JobResult)
+        self.reads: dict[str, set] = {}
 
     def _get_pool(self):
         with self._lock:
             if self.pool is None:
-                from analysis.build.pool import KernelPool, notebook_imports
+                from analysis.build.inprocess import notebook_imports
+                from analysis.build.procpool import ProcessPool
 
                 imports = notebook_imports(self.notebooks)
-                self.pool = KernelPool(
-                    self.size, self.options.notebooks_dir, kernel_name=self.options.kernel_name,
-                    warm_imports=imports, load_data=any(m.split(".")[0] == "analysis" for m in imports),
-                    start_timeout=self.options.start_timeout)
+                self.pool = ProcessPool(self.size, self.options.notebooks_dir, warm_imports=imports,
+                                        load_data=any(m.split(".")[0] == "analysis" for m in imports))
             return self.pool
 
     def __call__(self, job: ReportJob, parameters: dict, staged_notebook: Path, options: BuildOptions):
-        from nbclient.exceptions import DeadKernelError
-
-        from analysis.build.pool import KernelBroken
-
         pool = self._get_pool()
 
-        def stop_if_cancelled(**_):
+        def on_worker(worker):
+            options.kernels.add(worker)
             if options.cancel.is_set():
-                raise BuildCancelled("build interrupted")
+                worker.interrupt()
 
-        def on_kernel(km):
-            options.kernels.add(km)
-            if options.cancel.is_set():
-                interrupt_kernel(km)
-
-        try:
-            return pool.run(job.notebook, staged_notebook, parameters, timeout=options.timeout,
-                            report_mode=not options.show_code, on_cell_start=stop_if_cancelled,
-                            on_kernel=on_kernel, off_kernel=options.kernels.discard)
-        except DeadKernelError as exc:
-            raise KernelDiedError(f"the kernel died ({exc}); it was replaced, the other reports "
-                                  "run in a fresh kernel") from exc
-        except KernelBroken as exc:
-            raise KernelDiedError(f"no working kernel: {exc}") from exc
+        seen: set = set()
+        nb = pool.run(job.notebook, staged_notebook, parameters, timeout=options.timeout,
+                      report_mode=not options.show_code, on_worker=on_worker, off_worker=options.kernels.discard,
+                      cancelled=options.cancel.is_set, reads_out=seen)
+        with self._lock:
+            self.reads[job.name] = seen
+        return nb
 
     def stop(self) -> None:
-        """Ctrl-C: broken kernels are killed, not replaced."""
+        """Ctrl-C: broken workers are not replaced."""
         if self.pool is not None:
             self.pool.stopping = True
 

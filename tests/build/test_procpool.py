@@ -1,6 +1,7 @@
-"""The warm kernel pool (analysis.kernelpool): every run behaves like a fresh kernel, and a kernel
-that dies or hangs is replaced with only its report failing. The last test compares a pool build
-with a fresh-kernel-per-report build of real country profiles (same text, same figures)."""
+"""The warm worker pool (analysis.build.procpool, notebooks run in-process by
+analysis.build.inprocess): every run behaves like one in a fresh kernel, and a worker that dies or
+hangs is replaced with only its report failing. The last test compares a pool build with a
+fresh-kernel-per-report build of real country profiles (same text, same figures)."""
 from __future__ import annotations
 
 import base64
@@ -18,7 +19,9 @@ from papermill.exceptions import PapermillExecutionError
 
 from analysis import config
 from analysis.build import cli
-from analysis.build.pool import KernelPool, notebook_imports
+from analysis.build.inprocess import notebook_imports
+from analysis.build.procpool import ProcessPool
+from analysis.errors import CellTimeoutError, KernelDiedError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "notebooks"
 
@@ -40,10 +43,10 @@ def stdout_of(nb) -> str:
 
 @pytest.fixture(scope="module")
 def pool(tmp_path_factory):
-    """One warm kernel (warmed like a build of the real notebooks: analysis imported, tables loaded)."""
+    """One warm worker (warmed like a build of the real notebooks: analysis imported, tables loaded)."""
     folder = tmp_path_factory.mktemp("pool")
-    with KernelPool(1, folder, warm_imports=["analysis", "analysis.report.display", "pandas", "numpy"],
-                    load_data=True) as p:
+    with ProcessPool(1, folder, warm_imports=["analysis", "analysis.report.display", "pandas", "numpy"],
+                     load_data=True) as p:
         p.folder = folder
         yield p
 
@@ -96,30 +99,91 @@ def test_execution_counts_start_at_1_in_every_run(pool):
         assert counts == list(range(1, len(counts) + 1)), counts  # parameters, injected, then 3 cells
 
 
-def test_a_kernel_that_dies_is_replaced_and_only_that_run_fails(pool):
-    from nbclient.exceptions import DeadKernelError
-
+@pytest.mark.parametrize("code", ["import os\nos._exit(1)", "import ctypes\nctypes.string_at(0)"])
+def test_a_worker_that_dies_is_replaced_and_only_that_run_fails(pool, code):
     before = pool.replaced
-    old = pool.workers[0].km
-    with pytest.raises(DeadKernelError):
-        run(pool, "die.ipynb", "import os\nos._exit(1)")
-    assert pool.replaced == before + 1 and pool.workers[0].km is not old
-    nb = run(pool, "after.ipynb", "from analysis.datasets import data\nprint(len(data.countries()) > 0)")
+    old = pool.workers[0].pid
+    with pytest.raises(KernelDiedError, match="worker process .* died"):
+        run(pool, "die.ipynb", code)
+    assert pool.replaced == before + 1
+    assert not any(w.pid == old for w in pool.workers)
+    nb = run(pool, f"after-{len(code)}.ipynb", "from analysis.datasets import data\nprint(len(data.countries()) > 0)")
     assert stdout_of(nb) == "True\n"
     counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
     assert counts == [1, 2, 3]
 
 
-def test_a_hung_cell_times_out_and_the_kernel_is_replaced(pool):
-    before = pool.replaced
+def test_a_hung_cell_times_out_naming_the_cell_and_the_worker_goes_on(pool):
     t0 = time.monotonic()
-    with pytest.raises(Exception) as info:
-        run(pool, "hang.ipynb", "import time\ntime.sleep(60)", timeout=2)
-    assert "timed out" in str(info.value).lower() or "Timeout" in type(info.value).__name__
+    with pytest.raises(PapermillExecutionError) as info:
+        run(pool, "hang.ipynb", "x = 1", "import time\ntime.sleep(60)", timeout=2)
+    assert info.value.ename == "CellTimeoutError" and "timed out after 2 s" in info.value.evalue
+    assert info.value.cell_index == 3  # parameters, injected parameters, x = 1, the sleep
     assert time.monotonic() - t0 < 30
-    assert pool.replaced == before + 1
     nb = run(pool, "after-hang.ipynb", "print('fine')")
     assert stdout_of(nb) == "fine\n"
+
+
+def test_a_cell_that_ignores_the_timeout_is_killed_with_its_worker(pool, monkeypatch):
+    from analysis.build import procpool
+
+    monkeypatch.setattr(procpool, "GRACE", 1)
+    before = pool.replaced
+    t0 = time.monotonic()
+    with pytest.raises(CellTimeoutError, match="killed"):  # the worker's timer cannot stop this cell
+        run(pool, "stuck.ipynb", "import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+            "time.sleep(60)", timeout=1)
+    assert time.monotonic() - t0 < 30 and pool.replaced == before + 1
+    assert stdout_of(run(pool, "after-stuck.ipynb", "print('fine')")) == "fine\n"
+
+
+def test_interrupt_stops_the_running_cell(pool, tmp_path):
+    import threading
+
+    worker = []
+    timer = threading.Timer(2.0, lambda: worker[0].interrupt())
+    timer.start()
+    t0 = time.monotonic()
+    with pytest.raises(PapermillExecutionError) as info:
+        path = make_notebook(pool.folder, "int.ipynb", "import time\ntime.sleep(60)")
+        pool.run(path, pool.folder / "out-int", {"n": 1}, on_worker=worker.append)
+    assert info.value.ename == "KeyboardInterrupt" and time.monotonic() - t0 < 30
+    assert stdout_of(run(pool, "after-int.ipynb", "print('fine')")) == "fine\n"
+
+
+def test_outputs_are_those_of_a_kernel(pool):
+    with pytest.raises(PapermillExecutionError):
+        run(pool, "outputs.ipynb", "import sys\nprint('out')\nprint('err', file=sys.stderr)\nprint('more')",
+            "from IPython.display import HTML, display\ndisplay(HTML('<b>x</b>'))\n41 + 1",
+            "from analysis.report.display import Section\nSection().md('**hi**')", "None", "1 / 0")
+    nb = nbformat.read(pool.folder / "out-outputs.ipynb", as_version=4)  # written before the error is raised
+    cells = [c for c in nb.cells if c.cell_type == "code"][2:]
+    kinds = [[(o.output_type, o.get("name")) for o in c.outputs] for c in cells]
+    assert kinds[0] == [("stream", "stdout"), ("stream", "stderr"), ("stream", "stdout")]
+    assert cells[1].outputs[0].data == {"text/html": "<b>x</b>", "text/plain": "<IPython.core.display.HTML object>"}
+    assert cells[1].outputs[1].output_type == "execute_result" and cells[1].outputs[1].data == {"text/plain": "42"}
+    assert cells[1].outputs[1].execution_count == cells[1].execution_count == 4
+    assert [o.output_type for o in cells[2].outputs] == ["display_data"]  # a Section displays itself, no result
+    assert cells[2].outputs[0].data["text/markdown"] == "**hi**"
+    assert cells[3].outputs == []
+    error = cells[4].outputs[0]
+    assert error.output_type == "error" and error.ename == "ZeroDivisionError" and error.traceback
+    assert "papermill-error-cell-tag" in nb.cells[0].metadata.tags  # papermill's error banner
+
+
+def test_workers_are_recycled_after_max_runs_and_closed_with_the_pool(tmp_path):
+    import os
+
+    with ProcessPool(1, tmp_path, max_runs=2) as small:
+        small.folder = tmp_path
+        pids = []
+        for i in range(3):
+            nb = run(small, f"r{i}.ipynb", "import os\nprint(os.getpid())")
+            pids.append(int(stdout_of(nb)))
+        assert pids[0] == pids[1] != pids[2] and small.replaced == 1
+        assert not os.path.exists(f"/proc/{pids[0]}")  # the retired worker exited (and was reaped)
+    assert small.workers == []
+    assert not os.path.exists(f"/proc/{pids[2]}")  # closing the pool ends its workers
 
 
 def test_notebook_imports_reads_import_statements():
