@@ -266,3 +266,37 @@ def test_bad_shard_is_exit_2(tmp_path, monkeypatch, spec):
                          "--shard", spec])
     assert code == 2 and "--shard" in stderr.getvalue()
     assert not (tmp_path / "r").exists()
+
+
+class ReadingRunner(CountingRunner):
+    """Like CountingRunner, and reports what each job read (as the worker pool does): the report
+    reads countries.csv and votes, each profile countries.csv and its own treaties."""
+
+    def __init__(self, data: Path):
+        super().__init__()
+        self.data, self.reads = data, {}
+
+    def __call__(self, job, parameters, staged_notebook, options):
+        nb = super().__call__(job, parameters, staged_notebook, options)
+        names = ["countries.csv", "un_votes.csv.gz"] if job.kind == "report" else ["countries.csv", "treaties.csv"]
+        self.reads[job.name] = {self.data / "curated" / n for n in names}
+        return nb
+
+
+def test_only_reports_that_read_a_changed_file_are_rebuilt(setup):
+    run, _, out, nbs, data = setup
+    runner = ReadingRunner(data)
+    run(runner=runner)
+    assert runner.take() == ALL
+    with open(data / "manual" / "README.md", "a") as f:  # read by no report
+        f.write("\nan edit\n")
+    run(runner=runner)
+    assert runner.take() == []
+    with open(data / "curated" / "treaties.csv", "a") as f:  # read by the profiles only
+        f.write("\n")
+    run(runner=runner)
+    assert runner.take() == ["profile_BLR", "profile_CHN"]
+    with open(data / "curated" / "countries.csv", "a") as f:  # read by every report
+        f.write("\n")
+    run(runner=runner)
+    assert runner.take() == ALL
