@@ -102,3 +102,15 @@ def test_context_defaults_to_the_article_six(tiny_data):
     with pytest.raises(ParameterError, match="closest"):
         report.context("2024-06-20", ["CHX"])
     assert config.FOCUS == ("CHN", "PRK", "BLR", "IRN", "SYR", "VNM")
+
+
+def test_profile_visits_before_the_invasion_are_not_anachronistic(tiny_data):
+    """Before 24 February 2022 the profile says visits are counted from the invasion and the date is
+    before it, not that Putin "has not visited since" a date that has not come yet."""
+    from analysis import config
+    inv = f"{pd.Timestamp(config.INVASION_DATE):%-d %B %Y}"
+    early = profile_page.visits(report.context("2021-12-31", ["USA"])).text
+    assert "has not visited" not in early
+    assert "counted from" in early and inv in early and "31 December 2021" in early and "before" in early
+    later = profile_page.visits(report.context("2022-06-01", ["USA"])).text
+    assert "has not visited United States since" in later and inv in later
