@@ -114,3 +114,16 @@ def test_profile_visits_before_the_invasion_are_not_anachronistic(tiny_data):
     assert "counted from" in early and inv in early and "31 December 2021" in early and "before" in early
     later = profile_page.visits(report.context("2022-06-01", ["USA"])).text
     assert "has not visited United States since" in later and inv in later
+
+
+def test_trade_share_has_one_format_in_dossier_summary_and_profile(tiny_data, monkeypatch):
+    """The dossier sentence, the summary table and the profile facts show a state's share of Russia's
+    trade with labels.percent (5.1%, 37%, 0.08%), not each with its own format."""
+    from analysis.report import labels
+    for share, words in ((0.3712, "37%"), (0.0512, "5.1%"), (0.0008, "0.08%")):
+        f = dict(profile.facts("BLR", "2024-06-20"), trade_share=share, trade_year=2023)
+        monkeypatch.setattr(profile, "facts", lambda *a, _f=f, **k: _f)
+        assert labels.percent(share) == words
+        assert f"accounted for {words} of Russia's goods trade in 2023" in profile.dossier_text("BLR", "2024-06-20")
+        assert profile.summary_table(["BLR"], "2024-06-20").at[0, "Share of Russia's trade"] == f"{words} (2023)"
+        assert f"in 2023: {words}." in profile_page.facts(report.context("2024-06-20", ["BLR"])).text
