@@ -126,6 +126,8 @@ def header(name) -> str:
 VALUES: dict[str, dict] = {
     "stance": {"allied": "Allied with Russia", "russia_leaning": "Russia-leaning", "neutral": "Neutral",
                "west_leaning": "West-leaning", "condemning": "Condemning and sanctioning", "russia": "Russia"},
+    # treaty kinds (data/manual/treaties.csv): a code with underscores is shown as words (see value())
+    "kind": {"union_state": "Union State"},
 }
 
 
@@ -133,7 +135,12 @@ def value(col, v):
     """The words for a coded cell value (stance codes, True/False) or the value unchanged."""
     if isinstance(v, bool) or type(v).__name__ == "bool_":
         return "yes" if v else "no"
-    return VALUES.get(str(col), {}).get(v, v) if isinstance(v, str) else v
+    if not isinstance(v, str):
+        return v
+    words = VALUES.get(str(col), {}).get(v, v)
+    if str(col) == "kind" and words == v and re.fullmatch(r"[a-z]+(_[a-z]+)+", v):
+        return v.replace("_", " ")  # "friendship_cooperation" -> "friendship cooperation"
+    return words
 
 
 def column(name) -> Column:
