@@ -61,3 +61,17 @@ def test_a_claim_without_data_is_not_checkable(compared):
 def test_unknown_claim_is_an_error():
     with pytest.raises(KeyError):
         claims.check("nope")
+
+
+def test_explanations_name_states_and_use_the_plural_rule():
+    """Readers see names, not ISO3 codes, and "1 visit", not "1 visits" (a week after the first
+    visit since the re-election)."""
+    import re
+
+    from analysis.words import percent
+    c = claims.check_all("2024-05-20").set_index("claim_id")["explanation"]
+    assert c["travel-since-reelection"].startswith("1 visit since")
+    assert "China with " in c["china-main-partner"] and "CHN" not in c["china-main-partner"]
+    assert "Syria: no" in c["syria-against"] and not re.search(r"\b(SYR|BLR|PRK)\b", c["syria-against"])
+    assert re.search(r"China with \d+(\.\d+)?% of the total", c["china-main-partner"])
+    assert percent(0.3712) == "37%" and percent(0.0512) == "5.1%"

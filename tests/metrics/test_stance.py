@@ -66,3 +66,19 @@ def test_sensitivity_moves_one_threshold_at_a_time(tiny_data):
     default = se[(se["value"] == 0.5) & (se["stance"].astype(str) == "allied")]
     assert low == 2  # China (1 of 3 = 33% no) becomes allied at 30%
     assert default["states"].item() == 1 and bool(default["is_default"].item())
+
+
+def test_reason_uses_the_singular_for_one_resolution(tiny_data):
+    """Before March 2022 the tiny world has one Ukraine vote (68/262): "of the 1 Ukraine resolution",
+    never "of the 1 Ukraine resolutions"."""
+    r = stance.stance(as_of="2021-12-31").set_index("iso3")["reason"]
+    assert "of the 1 Ukraine resolution it could vote on" in r["BLR"]
+    assert not any("1 Ukraine resolutions" in x for x in r)
+    assert "of the 3 Ukraine resolutions it could vote on" in stance.stance().set_index("iso3").at["BLR", "reason"]
+
+
+def test_arrears_reason_uses_the_singular_for_one_roll_call():
+    c = _counts([("AAA", 0, 0, 0, 0, 0)]).assign(could_not_vote=1, window_from=pd.Timestamp("2023-02-23"),
+                                                 window_to=pd.Timestamp("2023-02-23"))
+    r = stance.classify(c, set(), set())["reason"].iloc[0]
+    assert "roll calls" not in r and "all 1 " not in r and "1 Ukraine roll call" in r

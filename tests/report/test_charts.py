@@ -161,3 +161,19 @@ def test_house_style_equals_seaborns_white_theme():
         rc["axes.prop_cycle"] = [mpl.colors.to_hex(c) for c in rc["axes.prop_cycle"].by_key()["color"]]
     differ = {k: (ours[k], theirs[k]) for k in theirs if k != "image.cmap" and ours[k] != theirs[k]}
     assert not differ
+
+
+@pytest.mark.parametrize("iso3", ["AUS", "CHN"])
+def test_profile_votes_chart_labels_do_not_overlap(iso3):
+    """Each row's resolution label (y tick) and the state's vote written beside it ("Not yet sourced
+    (partial record)" for a vote no source gives yet) must not overlap once drawn."""
+    fig, df = profile_charts.profile_votes_chart(iso3)
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    ticks = [t.get_window_extent(r) for t in ax.get_yticklabels() if t.get_text()]
+    words = [t.get_window_extent(r) for t in ax.texts]
+    assert len(ticks) == len(df) and len(words) == len(df)
+    for tick, word in zip(ticks, words):
+        assert tick.x1 < word.x0, (iso3, tick, word)  # the label ends left of the vote text
+    assert all(not a.overlaps(b) for a in ticks for b in words)

@@ -43,3 +43,10 @@ def test_first_mention_with_a_label_and_numbers_for_sentences():
                                                                                   "under 0.01%", "0%"]
     assert labels.years([2016, 2017, 2018, 2021]) == "2016–2018 and 2021"
     assert labels.years([2023, 2022]) == "2022 and 2023" and labels.years([2024]) == "2024"
+
+
+def test_treaty_kinds_read_as_words():
+    assert labels.value("kind", "friendship_cooperation") == "friendship cooperation"
+    assert labels.value("kind", "mutual_defence") == "mutual defence"
+    assert labels.value("kind", "union_state") == "Union State"
+    assert labels.value("title", "a_b") == "a_b"  # only codes of the kind column

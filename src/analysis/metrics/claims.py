@@ -16,7 +16,9 @@ import pandas as pd
 
 from analysis import config
 from analysis.datasets import asof as _asof
+from analysis.datasets import codes
 from analysis.metrics import allies, economy, events, membership, stances, travel, votes
+from analysis.words import percent, plural
 
 ARTICLE_DATE = "2024-06-20"
 ARTICLE = "Henry-Laur Allik, \"The list of Vladimir Putin's remaining autocratic allies\", Deutsche Welle, June 2024"
@@ -81,7 +83,8 @@ def _syria_belarus_dprk_against(ts) -> Result:
     against = ev.groupby("iso3")["vote"].apply(lambda s: (s == "no").all())
     expl = ("Votes on the resolutions demanding that Russia stop and withdraw ("
             + ", ".join(config.short_symbol(r) for r in sel) + "): "
-            + "; ".join(f"{i}: {', '.join(ev.loc[ev['iso3'] == i, 'vote'].astype(str))}" for i in ["SYR", "BLR", "PRK"]))
+            + "; ".join(f"{codes.display_name(i)}: {', '.join(ev.loc[ev['iso3'] == i, 'vote'].astype(str))}"
+                       for i in ["SYR", "BLR", "PRK"]))
     if len(sel) == 0:
         return Result(NOT_CHECKABLE, "no such resolution voted yet", ev)
     return Result(SUPPORTED if against.all() else (PARTLY if against.any() else NOT_SUPPORTED), expl, ev)
@@ -91,7 +94,7 @@ def _vietnam_never_condemned(ts) -> Result:
     m = _opposed_by_russia(ts)
     ev = m.loc[["VNM"]].T.reset_index().rename(columns={"resolution": "label"})
     yes = int((m.loc["VNM"] == "yes").sum())
-    expl = (f"Vietnam's votes on the {m.shape[1]} resolutions on Russia's actions that Russia opposed: "
+    expl = (f"Vietnam's votes on the {plural(m.shape[1], 'resolution')} on Russia's actions that Russia opposed: "
             f"{_counts(m.loc['VNM'])}.")
     return Result(SUPPORTED if yes == 0 else NOT_SUPPORTED, expl, ev)
 
@@ -101,7 +104,7 @@ def _five_visits_since_reelection(ts) -> Result:
     claimed = ["BLR", "UZB", "CHN", "PRK", "VNM"]
     hosts = list(v["iso3"])
     same = sorted(set(hosts)) == sorted(claimed) and len(v) == 5
-    expl = f"{len(v)} visits since the re-election of {RE_ELECTION}: " + ", ".join(v["host"])
+    expl = f"{plural(len(v), 'visit')} since the re-election of {RE_ELECTION}: " + ", ".join(v["host"])
     if same:
         return Result(SUPPORTED, expl, v)
     if set(claimed) <= set(hosts):
@@ -126,7 +129,8 @@ def _china_main_partner(ts) -> Result:
         return Result(NOT_CHECKABLE, "Russia's goods trade by partner is not yet known on this date.", pd.DataFrame())
     iso3, year, share = economy.main_partner(ts)
     ev = economy.top_partners(ts, top=5)
-    expl = (f"Largest partner in Russia's goods trade in {year}: {iso3} with {share:.0%} of the total "
+    expl = (f"Largest partner in Russia's goods trade in {year}: {codes.display_name(iso3)} with {percent(share)} "
+            "of the total "
             f"(IMF IMTS; from 2022 estimated from partners' reports).")
     return Result(SUPPORTED if iso3 == "CHN" else NOT_SUPPORTED, expl, ev)
 
@@ -163,8 +167,8 @@ def _iran_drones(ts) -> Result:
 def _movements_limited(ts) -> Result:
     v = travel.visits_since_warrant(ts)
     icc = v[v["icc_party"]]
-    expl = (f"Since the ICC warrant of {config.ICC_WARRANT_DATE}: {len(v)} foreign visits to "
-            f"{v['iso3'].nunique()} states, {len(icc)} of them to ICC states parties"
+    expl = (f"Since the ICC warrant of {config.ICC_WARRANT_DATE}: {plural(len(v), 'foreign visit')} to "
+            f"{plural(v['iso3'].nunique(), 'state')}, {len(icc)} of them to ICC states parties"
             + (f" ({', '.join(icc['host'] + ' ' + icc['start_date'].dt.strftime('%Y-%m'))})" if len(icc) else "") + ".")
     if len(icc) == 0:
         return Result(SUPPORTED, expl + " He went only where the Rome Statute did not bind the host.", v)

@@ -41,6 +41,7 @@ import pandas as pd
 from analysis.datasets import asof as _asof
 from analysis.datasets import data
 from analysis.metrics import events, membership, votes
+from analysis.words import plural
 
 CLASSES = ("allied", "russia_leaning", "neutral", "west_leaning", "condemning", "ukraine", "could_not_vote",
            "contested", "russia")
@@ -162,7 +163,8 @@ def _votes_text(r) -> str:
     if pd.notna(getattr(r, "window_from", pd.NaT)):
         span = f" ({r.window_from:%b %Y} to {r.window_to:%b %Y})" if r.window_from != r.window_to else \
             f" ({r.window_from:%b %Y})"
-    txt = f"voted no on {r.no} and yes on {r.yes} of the {n} Ukraine resolutions it could vote on{span}"
+    txt = (f"voted no on {r.no} and yes on {r.yes} of the {plural(n, 'Ukraine resolution')} it could vote "
+           f"on{span}")
     if getattr(r, "could_not_vote", 0):
         txt += f"; could not vote on {r.could_not_vote} (Article 19 arrears)"
     if pd.notna(getattr(r, "government_since", pd.NaT)):
@@ -185,8 +187,12 @@ def _rule(r, t: dict, defence: set, unfriendly: set, contested: set) -> tuple[st
         return "contested", (f"its UN seat is held by a delegation that does not represent the government in control; "
                              f"that delegation {txt}")
     if not n and getattr(r, "could_not_vote", 0):
-        return "could_not_vote", (f"had no vote in the General Assembly (Article 19 arrears) on all {r.could_not_vote} "
-                                  f"Ukraine roll calls of its window ({r.window_from:%b %Y} to {r.window_to:%b %Y})")
+        k = r.could_not_vote
+        calls = f"all {plural(k, 'Ukraine roll call')}" if k > 1 else "the 1 Ukraine roll call"
+        span = (f"{r.window_from:%b %Y} to {r.window_to:%b %Y}" if r.window_from != r.window_to
+                else f"{r.window_from:%b %Y}")
+        return "could_not_vote", (f"had no vote in the General Assembly (Article 19 arrears) on {calls} "
+                                  f"of its window ({span})")
     if n and share_no >= t["allied_no_share"]:
         return "allied", f"{txt}: {share_no:.0%} no votes, at or above the {t['allied_no_share']:.0%} threshold"
     if t["use_treaties"] and r.iso3 in defence:

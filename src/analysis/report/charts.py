@@ -16,15 +16,10 @@ from analysis.datasets import data
 from analysis.datasets.schemas import VOTES
 from analysis.metrics import alignment, economy, travel, votes
 from analysis.metrics import stances as _stance
-from analysis.report import style
+from analysis.report import labels, style
 
 FOCUS = config.FOCUS
 COMPARISON = config.COMPARISON
-
-
-def _share(x: float) -> str:
-    """A share for a sentence: whole per cent, one decimal below 10% (so 0.4% is not shown as 0%)."""
-    return f"{x:.1%}" if 0 < x < 0.1 else f"{x:.0%}"
 
 
 def _name(iso3s) -> pd.Series:
@@ -239,8 +234,8 @@ def stance_shares_chart(as_of=None, **thresholds):
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x:.0%}"))
     ax.set_xlabel("Share of the UN members with data")
     with_r = sh.loc[[k for k in ("allied", "russia_leaning") if k in sh.index]]
-    title = (f"States siding with Russia hold {_share(with_r['population_share'].sum())} of the world's population "
-             f"but {_share(with_r['gdp_share'].sum())} of its GDP")
+    title = (f"States siding with Russia hold {labels.percent(with_r['population_share'].sum())} of the world's population "
+             f"but {labels.percent(with_r['gdp_share'].sum())} of its GDP")
     style.frame(fig, title, "Shares of UN members, population and GDP by stance class (World Bank, latest year "
                 "per country)", style.sources("un_votes", "countries"),
                 legend=style.legend_handles(style.STANCE_COLORS, style.STANCE_LABELS, keys), legend_ncol=3)
@@ -368,8 +363,8 @@ def trade_partners_chart(as_of=None, base_year: int = 2021, top: int = 10):
                 ax.annotate(f"no {year} value", (x, yi), xytext=(7, 0), textcoords="offset points", va="center",
                             fontsize=7.5, color=style.GREY)
     chn = t[t["partner_iso3"] == "CHN"].iloc[0]
-    title = (f"China's share of Russia's trade rose from {chn.share_base:.0%} in {base_year} to "
-             f"{chn.share_latest:.0%} in {latest}")
+    title = (f"China's share of Russia's trade rose from {labels.percent(chn.share_base)} in {base_year} to "
+             f"{labels.percent(chn.share_latest)} in {latest}")
     excluded = economy.trade_exclusions(as_of)
     excluded = excluded[excluded["year"] == latest]
     note = ("From 2022 Russia publishes no partner detail: the IMF estimates those years from the partners' own "

@@ -98,7 +98,7 @@ def table_html(df: pd.DataFrame, caption: str | None = None, formats: dict | Non
     shown = df.head(max_rows).copy()
     for col, fmt in (formats or {}).items():
         if col in shown:
-            shown[col] = shown[col].map(lambda v, f=fmt: "" if pd.isna(v) else f.format(v))
+            shown[col] = shown[col].map(lambda v, f=fmt: "" if pd.isna(v) else f(v) if callable(f) else f.format(v))
     for col in shown.columns:
         if pd.api.types.is_datetime64_any_dtype(shown[col]):
             shown[col] = shown[col].dt.strftime("%Y-%m-%d").fillna("")
@@ -194,12 +194,14 @@ class Section:
         return self.md("\n".join(f"- {line}" for line in lines)) if lines else self
 
     def table(self, df: pd.DataFrame, caption: str | None = None, formats: dict | None = None,
-              slug: str | None = None, max_rows: int = 60) -> Section:
+              slug: str | None = None, max_rows: int = 60, hide: tuple = ()) -> Section:
+        """A table shown to readers and, with ``slug``, published as CSV; ``hide`` names columns the CSV
+        keeps but the reader does not need (ISO3 codes beside the names)."""
         link = None
         if slug:
             link = save_data(df, slug)
             self._remember(slug, df)
-        self.blocks.append(("table", df, caption, formats, max_rows, link, slug))
+        self.blocks.append(("table", df.drop(columns=list(hide)), caption, formats, max_rows, link, slug))
         return self
 
     def chart(self, result, slug: str) -> Section:

@@ -1,6 +1,7 @@
 """Words for people, in one place: the human header of every column the report shows or publishes
 (with its unit and description, for the data dictionaries in ``datapackage.json``), what each
-Ukraine resolution demanded, and a plural helper so no sentence says "1 time(s)".
+Ukraine resolution demanded, and the plural helper (kept in :mod:`analysis.words`, where metrics
+can use it too) so no sentence says "1 time(s)".
 
     labels.header("absence_rate")      -> "Absence rate"
     labels.column("gdp_share")         -> Column(header="Share of world GDP", unit="share (0-1)", ...)
@@ -15,6 +16,9 @@ from __future__ import annotations
 
 import re
 from typing import NamedTuple
+
+# the rules live beneath metrics (analysis.words); labels.plural and labels.percent for the report
+from analysis.words import percent, plural  # noqa: F401
 
 
 class Column(NamedTuple):
@@ -122,6 +126,8 @@ def header(name) -> str:
 VALUES: dict[str, dict] = {
     "stance": {"allied": "Allied with Russia", "russia_leaning": "Russia-leaning", "neutral": "Neutral",
                "west_leaning": "West-leaning", "condemning": "Condemning and sanctioning", "russia": "Russia"},
+    # treaty kinds (data/manual/treaties.csv): a code with underscores is shown as words (see value())
+    "kind": {"union_state": "Union State"},
 }
 
 
@@ -129,21 +135,18 @@ def value(col, v):
     """The words for a coded cell value (stance codes, True/False) or the value unchanged."""
     if isinstance(v, bool) or type(v).__name__ == "bool_":
         return "yes" if v else "no"
-    return VALUES.get(str(col), {}).get(v, v) if isinstance(v, str) else v
+    if not isinstance(v, str):
+        return v
+    words = VALUES.get(str(col), {}).get(v, v)
+    if str(col) == "kind" and words == v and re.fullmatch(r"[a-z]+(_[a-z]+)+", v):
+        return v.replace("_", " ")  # "friendship_cooperation" -> "friendship cooperation"
+    return words
 
 
 def column(name) -> Column:
     """Header, description and unit of a column (for data dictionaries)."""
     text = str(name)
     return COLUMNS.get(text) or Column(header(text))
-
-
-def plural(n, singular: str, plural_form: str | None = None, *, show: bool = True) -> str:
-    """``plural(1, "time")`` -> "1 time"; ``plural(3, "verdict")`` -> "3 verdicts";
-    ``plural(2, "country", "countries")``; ``show=False`` leaves the number out."""
-    word = singular if n == 1 else (plural_form or (singular[:-1] + "ies" if singular.endswith("y")
-                                                    and singular[-2:-1] not in "aeiou" else singular + "s"))
-    return f"{n:,} {word}" if show else word
 
 
 #: What each Ukraine resolution of the General Assembly demanded (one line each).
@@ -203,22 +206,6 @@ def glossary():
 
     return pd.DataFrame({"resolution": [s.removeprefix("A/RES/") for s in config.UKRAINE_RESOLUTIONS],
                          "description": [resolution(s) for s in config.UKRAINE_RESOLUTIONS]})
-
-
-def percent(x) -> str:
-    """A share (0-1) for a sentence, precise enough that a small share is not shown as 0%: whole
-    per cent from 10%, one decimal from 1%, two below ("0.08%"), "under 0.01%" below that."""
-    import math
-
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    pct = 100 * float(x)
-    if pct == 0:
-        return "0%"
-    if 0 < pct < 0.01:
-        return "under 0.01%"
-    digits = 0 if abs(pct) >= 10 else (1 if abs(pct) >= 1 else 2)
-    return f"{pct:.{digits}f}%"
 
 
 def years(values) -> str:

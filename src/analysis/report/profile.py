@@ -69,7 +69,7 @@ def summary_table(iso3s, as_of=None, **thresholds) -> pd.DataFrame:
                 if t.kind in membership.DEFENCE_KINDS and pd.notna(t.in_force) and getattr(t, "current", True)) or "none",
             "Putin visits since Feb 2022": len(f["visits"]),
             "Russian arms since 2014 (TIV m)": round(f["arms_tiv_since_2014"]),
-            "Share of Russia's trade": (f"{f['trade_share']:.1%} ({f['trade_year']})"
+            "Share of Russia's trade": (f"{labels.percent(f['trade_share'])} ({f['trade_year']})"
                                         if f["trade_share"] is not None else "n/a"),
             "Groups": ", ".join(f["groups"]) or "none",
         })
@@ -99,7 +99,7 @@ def dossier_text(iso3: str, as_of=None, **thresholds) -> str:
     if f["arms_tiv_since_2014"] > 0:
         parts.append(f"SIPRI records Russian arms deliveries of {f['arms_tiv_since_2014']:,.0f} million TIV since 2014.")
     if f["trade_share"] is not None:
-        parts.append(f"It accounted for {f['trade_share']:.1%} of Russia's goods trade in {f['trade_year']}.")
+        parts.append(f"It accounted for {labels.percent(f['trade_share'])} of Russia's goods trade in {f['trade_year']}.")
     if f["groups"]:
         parts.append("Member of: " + ", ".join(map(md_escape, f["groups"])) + ".")
     parts.append(_two_axes(iso3, as_of, **thresholds))

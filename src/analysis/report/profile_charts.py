@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib import transforms
 from matplotlib.ticker import PercentFormatter
 
 from analysis.datasets import data
@@ -12,6 +13,12 @@ from analysis.datasets.schemas import VOTES
 from analysis.metrics import alignment, economy, votes
 from analysis.report import labels, style
 from analysis.report.charts import _name
+
+#: Distances left of the votes chart's axis, in points: the dot's centre, the right edge of the vote's
+#: words, and the gap between the widest words and the resolution labels.
+_DOT_PT, _WORDS_PT, _GAP_PT = 12, 22, 10
+#: A vote no source gives yet, on two lines so the row stays narrow.
+_UNKNOWN_WORDS = style.UNKNOWN_LABEL.replace(" (", "\n(")
 
 
 def profile_votes_chart(iso3: str, as_of=None):
@@ -26,14 +33,22 @@ def profile_votes_chart(iso3: str, as_of=None):
         ax.barh(y, t[v], left=left, color=style.VOTE_COLORS[v], height=0.6, alpha=0.35, edgecolor="white")
         left += t[v].to_numpy()
     name = _name([iso3]).iloc[0]
+    # The dot and the vote's words sit left of the axis at fixed distances in points (not data
+    # units), and the resolution labels are pushed left of the widest words, so they never overlap.
+    row = transforms.blended_transform_factory(ax.transAxes, ax.transData)
+    words = []
     for yi, label in zip(y, t["label"]):
         vote = mine.get(label)
         color = style.UNKNOWN_COLOR if vote == "unknown" else style.VOTE_COLORS.get(vote, style.NOT_MEMBER)
-        ax.scatter([-8], [yi], s=70, color=color, edgecolor="#333333", linewidth=0.5, clip_on=False)
-        ax.text(-14, yi, style.UNKNOWN_LABEL if vote == "unknown" else style.VOTE_LABELS.get(vote, "not a member"),
-                ha="right", va="center", fontsize=8)
+        ax.scatter([0], [yi], s=70, color=color, edgecolor="#333333", linewidth=0.5, clip_on=False,
+                   transform=transforms.offset_copy(row, fig, x=-_DOT_PT, units="points"))
+        word = _UNKNOWN_WORDS if vote == "unknown" else style.VOTE_LABELS.get(vote, "not a member")
+        words.append(ax.text(0, yi, word, ha="right", va="center", fontsize=8, linespacing=1.0,
+                             transform=transforms.offset_copy(row, fig, x=-_WORDS_PT, units="points")))
+    renderer = fig.canvas.get_renderer()
+    widest = max(w.get_window_extent(renderer).width for w in words) * 72 / fig.dpi
     ax.set_yticks(y, t["label"])
-    ax.tick_params(axis="y", pad=110)
+    ax.tick_params(axis="y", pad=_WORDS_PT + widest + _GAP_PT)
     ax.set_xlim(0, t["members"].max())
     ax.set_xlabel("UN member states (world tally, pale)")
     counts = mine[mine.isin(VOTES)].value_counts()  # 'unknown' (partial records) is not a vote

@@ -2,6 +2,9 @@
 :class:`~analysis.report.display.Section` (text, tables, figures, and their data)."""
 from __future__ import annotations
 
+import pandas as pd
+
+from analysis import config
 from analysis.datasets import data
 from analysis.metrics import economy, membership, travel
 from analysis.metrics import stances as _stance
@@ -94,10 +97,16 @@ def facts(ctx: Context) -> Section:
 
 def visits(ctx: Context) -> Section:
     sec = Section()
-    v = travel.visits(ctx.as_of)
+    invasion = pd.Timestamp(config.INVASION_DATE)
+    if ctx.as_of < invasion:
+        return sec.md(f"Vladimir Putin's foreign visits are counted from Russia's full-scale invasion of Ukraine on "
+                      f"{_d(invasion)}; this profile's date, {_d(ctx.as_of)}, is before it, so there are none to "
+                      "show.")
+    v = travel.visits(ctx.as_of, since=config.INVASION_DATE)
     v = v[v["iso3"] == ctx.focus[0]]
     if v.empty:
-        sec.md("Vladimir Putin has not visited since 24 February 2022 (per the visits table).")
+        name = md_escape(profile.facts(ctx.focus[0], ctx.as_of)["name"])
+        sec.md(f"Vladimir Putin has not visited {name} since the invasion of {_d(invasion)} (per the visits table).")
     else:
         sec.table(v[["start_date", "end_date", "city", "purpose", "icc_party", "source_url"]], slug="visits")
     return sec

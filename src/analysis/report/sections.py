@@ -88,6 +88,7 @@ def glossary(ctx: Context) -> Section:
     t = votes.tallies(None, ctx.as_of)
     g = labels.glossary()
     g = g[g["resolution"].isin(set(t["resolution"].str.removeprefix("A/RES/")))]
+    g = g.assign(resolution=g["resolution"].map(config.short_symbol))  # "ES-11/? (2026-02-24)", as in the charts
     return Section().table(g, caption="The resolutions: what each demanded", slug="resolutions-glossary")
 
 
@@ -141,7 +142,7 @@ def absences(ctx: Context) -> Section:
     sec.md(f"{len(a)} states missed at least one Ukraine vote; {len(top)} missed half or more of those they could "
            "cast. Repeated absence is how several of Russia's partners avoid taking sides.")
     sec.table(top[["iso3", "name", "eligible", "absent", "absence_rate"]], formats={"absence_rate": "{:.0%}"},
-              caption="States absent from at least half of the Ukraine votes", slug="absences")
+              caption="States absent from at least half of the Ukraine votes", slug="absences", hide=("iso3",))
     return sec
 
 
@@ -163,11 +164,11 @@ def stance_tables(ctx: Context) -> Section:
            f"{int(sh['n_with_population'].iloc[0])}, GDP for {int(sh['n_with_gdp'].iloc[0])} (World Bank, latest "
            "available year per country).")
     sec.table(sh[["label", "states", "population_share", "gdp_share"]],
-              formats={"population_share": "{:.1%}", "gdp_share": "{:.1%}"}, caption="Shares per stance class",
+              formats={"population_share": labels.percent, "gdp_share": labels.percent}, caption="Shares per stance class",
               slug="stance-shares")
     sel = s[s["stance"].astype(str).isin(["allied", "russia_leaning"])].assign(name=lambda d: d["iso3"].map(names))
     sec.table(sel[["iso3", "name", "stance", "reason"]], caption="States classed allied or Russia-leaning, and why",
-              slug="stance-with-russia")
+              slug="stance-with-russia", hide=("iso3",))
     sens = _stance.sensitivity(ctx.as_of, **ctx.thresholds)
     sens = sens[sens["stance"].astype(str).isin(["allied", "russia_leaning", "condemning"])]
     wide = sens.pivot_table(index=["threshold", "value"], columns="stance", values="population_share",
@@ -181,11 +182,12 @@ def stance_tables(ctx: Context) -> Section:
         "Value": [f"{v:g}" + (" (default)" if d else "") for v, d in zip(tidy["value"], tidy["default"])]})
     for c in ("allied", "russia_leaning", "condemning"):
         if f"{c}_states" in tidy:
-            shown[_stance.LABELS.get(c, c)] = [f"{p:.1%} ({int(n)} states)" for p, n in
+            shown[_stance.LABELS.get(c, c)] = [f"{labels.percent(p)} ({labels.plural(int(n), 'state')})" for p, n in
                                               zip(tidy[f"{c}_population_share"], tidy[f"{c}_states"])]
-    sec.md("**Sensitivity.** Population share (and number of states) of three classes when one threshold moves "
-           "and the others keep their values; the row marked *default* is the report's setting.")
-    sec.table(shown, caption="Sensitivity of the stance classes to each threshold")
+    # the explanation is the caption, so the PDF never leaves it at the foot of a page without its table
+    sec.table(shown, caption="Sensitivity of the stance classes to each threshold: population share (and number of "
+              "states) of three classes when one threshold moves and the others keep their values; the row marked "
+              "default is the report's setting")
     sec.save(tidy, "stance-sensitivity")
     sec.save(s.assign(name=s["iso3"].map(names)), "stance-all-members")
     return sec
@@ -203,9 +205,10 @@ def blocs(ctx: Context) -> Section:
     summ = _blocs.summary(ctx.as_of)
     sec.md("Members clustered by how often their votes on the Ukraine set differ (average linkage, five clusters; "
            "absence counts as a vote of its own). Cluster 1 is the one with the most 'no' votes.")
-    shown = summ.assign(members=[m if len(m.split(", ")) <= 12 else
-                                 ", ".join(m.split(", ")[:12]) + f" and {len(m.split(', ')) - 12} others (see the data)"
-                                 for m in summ["members"]])
+    names = data.countries().set_index("iso3")["name"]
+    named = [[names.get(i, i) for i in m.split(", ")] for m in summ["members"]]
+    shown = summ.assign(members=[", ".join(n) if len(n) <= 12 else
+                                 ", ".join(n[:12]) + f" and {len(n) - 12} others (see the data)" for n in named])
     sec.table(shown, formats={"mean_share_yes": "{:.0%}", "mean_share_no": "{:.0%}"})
     sec.save(summ, "voting-blocs")  # every member, untruncated
     return sec

@@ -9,7 +9,7 @@ import pandas as pd
 from analysis.datasets import data
 from analysis.metrics import allies, claims, stances, ties, timeline
 from analysis.report import change_charts, charts, thesis
-from analysis.report.display import Section
+from analysis.report.display import Section, md_escape
 from analysis.report.sections import mention
 
 
@@ -59,8 +59,8 @@ def who_moved(ctx, first: str = "2022-12-31") -> Section:
     m = m.assign(gdp=m["iso3"].map(gdp)).sort_values("gdp", ascending=False)
     gov = m[m["event"].notna()]
     if len(gov):
-        sec.md("**Changes of government behind a move** (state_events): " + " ".join(
-            f"*{r.name}*: {r.event}" for r in gov.itertuples()))
+        sec.md("**Changes of government behind a move** (from the state-events table): " + " ".join(
+            f"*{md_escape(r.name)}*: {md_escape(r.event)}" for r in gov.itertuples()))
     words = {c: stances.LABELS.get(c, c) for c in set(m["stance_then"].astype(str)) | set(m["stance_now"].astype(str))}
     shown = m.assign(stance_then=m["stance_then"].astype(str).map(words), stance_now=m["stance_now"].astype(str).map(words))
     sec.table(shown[["name", "stance_then", "stance_now", "direction", "reason_now"]].head(15),
@@ -94,7 +94,8 @@ def allies_section(ctx) -> Section:
     return sec
 
 
-_COLOUR = {claims.SUPPORTED: "🟢", claims.PARTLY: "🟡", claims.NOT_SUPPORTED: "🔴", claims.NOT_CHECKABLE: "⚪"}
+#: A mark per verdict, from glyphs every PDF font fallback has (DejaVu): colour emoji print as empty boxes.
+_COLOUR = {claims.SUPPORTED: "✓", claims.PARTLY: "◐", claims.NOT_SUPPORTED: "✗", claims.NOT_CHECKABLE: "○"}
 
 
 def scorecard(ctx) -> Section:
@@ -104,8 +105,9 @@ def scorecard(ctx) -> Section:
     second = ctx.as_of if ctx.as_of > pd.Timestamp(claims.ARTICLE_DATE) else latest
     c = claims.compare(claims.ARTICLE_DATE, second)
     sec.md(f"Source: {claims.ARTICLE}. Each claim is checked with the data as known on the article's date "
-           f"({_d(claims.ARTICLE_DATE)}) and on {_d(second)}. 🟢 supported · 🟡 partly · 🔴 not supported · "
-           "⚪ not checkable with this data.")
+           f"({_d(claims.ARTICLE_DATE)}) and on {_d(second)}. " + " · ".join(
+               f"{mark} {words}" for mark, words in zip(_COLOUR.values(), ("supported", "partly", "not supported",
+                                                                             "not checkable with this data"))) + ".")
     card = pd.DataFrame({
         "claim": c["claim"],
         "then": [f"{_COLOUR[v]} {v}" for v in c["verdict_then"]],
@@ -115,8 +117,8 @@ def scorecard(ctx) -> Section:
     sec.table(card, slug="claims-scorecard", max_rows=40)
     changed = c[c["changed"]]
     if len(changed):
-        sec.bullets([f"**{r.claim_id}** changed from *{r.verdict_then}* to *{r.verdict_now}*. Then: "
-                     f"{r.explanation_then}" for r in changed.itertuples()])
+        sec.bullets([f"**{md_escape(r.claim)}** changed from *{r.verdict_then}* to *{r.verdict_now}*. Then: "
+                     f"{md_escape(r.explanation_then)}" for r in changed.itertuples()])
     return sec
 
 
@@ -148,6 +150,29 @@ def eiu_comparison(ctx) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: The settings of :func:`allies.sensitivity` in words (the ties weights are ``weight <component>``).
+_SETTINGS = {"ally_ties": "Ties score an ally needs", "partner_ties": "Ties score a partner needs",
+             "arms_rule": "Arming Russia's war makes an ally", "stance window (votes)": "Stance window (votes)"}
+_WEIGHTS = {"defence_treaty": "defence treaty", "csto": "CSTO", "eaeu": "EAEU", "sco_brics": "SCO or BRICS",
+            "arms_to_russia": "arms to Russia", "arms_from_russia": "arms from Russia", "trade": "trade",
+            "visits": "Putin's visits", "unfriendly": "unfriendly-states list"}
+
+
+def setting_words(setting: str) -> str:
+    """``"weight sco_brics"`` -> "Weight of SCO or BRICS membership"-style words for a sensitivity row."""
+    if setting.startswith("weight "):
+        key = setting.removeprefix("weight ")
+        return f"Weight of {_WEIGHTS.get(key, key.replace('_', ' '))}"
+    return _SETTINGS.get(setting, setting.replace("_", " ").capitalize())
+
+
+def sensitivity_shown(sens: pd.DataFrame) -> pd.DataFrame:
+    """The allies sensitivity for readers: settings in words, allies by name (the CSV keeps codes)."""
+    return sens.assign(setting=sens["setting"].map(setting_words),
+                       allies_named=[", ".join(charts._name(str(a).split(", "))) if isinstance(a, str) and a else a
+                                     for a in sens["allies_named"]])
+
+
 def methods_model(ctx) -> Section:
     """How the stance window, the ties score and the allies rule work, their sensitivity, and the
     comparison with the EIU's counts."""
@@ -155,12 +180,12 @@ def methods_model(ctx) -> Section:
     t = ctx.thresholds
     w = t["window"]
     sec.md(f"**Time-aware stance.** Each member is judged on its latest {w or 'all'} Ukraine-set roll calls "
-           "(full records) up to the date; a change of government (state_events) restarts the window once the new "
+           "(full records) up to the date; a change of government (state-events table) restarts the window once the new "
            "government has voted; an 'absent' during an Article 19 period is *could not vote* and leaves the "
            "denominator; a seat held by a delegation that does not represent the government in control is "
            "*seat contested*; Ukraine is a party to the war, its own class. The stance is computed for any date, so "
            "the end of each year since 2014 is judged on the votes known then (`stance-over-time.csv`).")
-    weights = ", ".join(f"{k.replace('_', ' ')} {v:+g}" for k, v in ties.WEIGHTS.items())
+    weights = ", ".join(f"{_WEIGHTS.get(k, k.replace('_', ' '))} {v:+g}" for k, v in ties.WEIGHTS.items())
     sec.md(f"**Ties with Russia** (points): {weights}. Arms received from Russia count half from "
            f"{ties.ARMS_TIV[0]:g} and fully from {ties.ARMS_TIV[1]:g} million SIPRI TIV over {ties.ARMS_YEARS} years "
            "(a volume, because the SIPRI extract holds only deals with Russia, so no state's total imports are known); "
@@ -169,8 +194,9 @@ def methods_model(ctx) -> Section:
            f"**Allies**: vote with Russia and ties >= {allies.ALLY_TIES:g}, or arm Russia's war. **Partners**: vote "
            f"with Russia with fewer ties, or ties >= {allies.PARTNER_TIES:g} without voting with Russia.")
     sens = allies.sensitivity(ctx.as_of, **t)
-    sec.table(sens, caption="Allies and partners when one setting moves (weights set to 0 or doubled)",
-              slug="allies-sensitivity", max_rows=60)
+    sec.table(sensitivity_shown(sens), caption="Allies and partners when one setting moves (weights set to 0 or doubled)",
+              max_rows=60)
+    sec.save(sens, "allies-sensitivity")  # the data keeps the settings' names and ISO3 codes
     cmp = eiu_comparison(ctx)
     if len(cmp):
         counts = " and ".join(f"{e.against} / {e.neutral} / {e.with_russia} in {e.date[:7]}" for e in EIU.itertuples())

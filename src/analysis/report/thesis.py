@@ -74,10 +74,6 @@ def numbers(as_of=None, **thresholds) -> dict:
             "premise": allies.premise(ts, **thresholds), "leaver": leaver, "leaver_gdp": leaver_gdp}
 
 
-def _pct(x) -> str:
-    return f"{x:.1%}" if 0 < x < 0.01 else f"{x:.0%}"
-
-
 def _named(r, seen: set) -> str:
     """A resolution (row of ``timeline.isolation``) named in a sentence: described on first mention."""
     return labels.first_mention(r["resolution"], seen, r["label"])
@@ -88,18 +84,18 @@ def thesis(as_of=None, n: dict | None = None, seen: set | None = None, **thresho
     n = n or numbers(as_of, **thresholds)
     seen = set() if seen is None else seen
     f, low, last = n["first"], n["low"], n["last"]
-    s = (f"In {f['date']:%B %Y}, {f['yes']} of the {f['members']} UN members, with {_pct(f['population_yes'])} of "
-         f"their population and {_pct(f['gdp_yes'])} of their GDP, voted for the General Assembly's demand that "
+    s = (f"In {f['date']:%B %Y}, {f['yes']} of the {f['members']} UN members, with {labels.percent(f['population_yes'])} of "
+         f"their population and {labels.percent(f['gdp_yes'])} of their GDP, voted for the General Assembly's demand that "
          f"Russia withdraw from Ukraine; by {low['date']:%B %Y} only {low['yes']} voted yes on {_named(low, seen)}, with "
-         f"{_pct(low['gdp_yes'])} of GDP")
+         f"{labels.percent(low['gdp_yes'])} of GDP")
     if last["resolution"] != low["resolution"]:
         part = " (a partial record)" if last["record"] == "partial" else ""
         s += f", and {last['yes']} on the latest vote, in {last['date']:%B %Y}{part}"
     c_then, c_now = n["then"].at["condemning", "gdp_share"], n["now"].at["condemning", "gdp_share"]
-    s += (f". The states that condemn and sanction Russia held {_pct(c_then)} of the members' GDP on "
-          f"{_d(n['article'])} and hold {_pct(c_now)} on {_d(n['as_of'])}")
+    s += (f". The states that condemn and sanction Russia held {labels.percent(c_then)} of the members' GDP on "
+          f"{_d(n['article'])} and hold {labels.percent(c_now)} on {_d(n['as_of'])}")
     if n["leaver"]:
-        s += f", above all because {_names([n['leaver']])} ({_pct(n['leaver_gdp'])} of GDP) no longer votes with them"
+        s += f", above all because {_names([n['leaver']])} ({labels.percent(n['leaver_gdp'])} of GDP) no longer votes with them"
     ally, prem = n["allies"], n["premise"]
     kept = prem.loc[prem["side"] == "ally", "iso3"].tolist()
     s += (f". Russia is not alone: read on votes and ties together, the data name {len(ally)} allies "
@@ -114,14 +110,14 @@ def _sensitive_leaning(ts, **thresholds) -> str:
     se = stances.sensitivity(ts, steps={"leaning_no_share": sorted({0.1, t["leaning_no_share"], 0.3})}, **thresholds)
     se = se[se["stance"].astype(str).isin(stances.WITH_RUSSIA)]
     g = se.groupby("value")["population_share"].sum()
-    others = [f"{_pct(g[v])} if the threshold is {_pct(v)}" for v in g.index if v != t["leaning_no_share"]]
+    others = [f"{labels.percent(g[v])} if the threshold is {labels.percent(v)}" for v in g.index if v != t["leaning_no_share"]]
     low = {**t, "leaning_no_share": min(g.index)}
     a = stances.stance(ts, **t).set_index("iso3")["stance"].astype(str)
     b = stances.stance(ts, **low).set_index("iso3")["stance"].astype(str)
     joins = b.index[b.isin(stances.WITH_RUSSIA) & ~a.isin(stances.WITH_RUSSIA)]
     pop = data.countries().set_index("iso3")["population"].reindex(joins).sort_values(ascending=False)
     driver = f" ({_names(pop.index[:1])} alone decides most of it)" if len(pop) else ""
-    return (f"fragile: a state counts as Russia-leaning from a {_pct(t['leaning_no_share'])} share of no votes; "
+    return (f"fragile: a state counts as Russia-leaning from a {labels.percent(t['leaning_no_share'])} share of no votes; "
             f"the figure becomes " + " and ".join(others) + driver)
 
 
@@ -135,11 +131,11 @@ def findings(as_of=None, n: dict | None = None, seen: set | None = None, **thres
         ("votes", f"Yes votes on the demand that Russia withdraw fell from {f['yes']} of {f['members']} members "
                   f"in {f['date']:%B %Y} on {_named(f, seen)} to {low['yes']} in {low['date']:%B %Y} on "
                   f"{_named(low, seen)}, from "
-                  f"{_pct(f['population_yes'])} to {_pct(low['population_yes'])} of their population and from "
-                  f"{_pct(f['gdp_yes'])} to {_pct(low['gdp_yes'])} of their GDP."),
+                  f"{labels.percent(f['population_yes'])} to {labels.percent(low['population_yes'])} of their population and from "
+                  f"{labels.percent(f['gdp_yes'])} to {labels.percent(low['gdp_yes'])} of their GDP."),
         ("stance", f"On {_d(ts)}, {int(with_r['states'].sum())} of {int(now['n_members'].iloc[0])} members vote with "
-                   f"Russia, with {_pct(with_r['population_share'].sum())} of the population and "
-                   f"{_pct(with_r['gdp_share'].sum())} of GDP; the population figure is "
+                   f"Russia, with {labels.percent(with_r['population_share'].sum())} of the population and "
+                   f"{labels.percent(with_r['gdp_share'].sum())} of GDP; the population figure is "
                    + _sensitive_leaning(ts, **thresholds) + "."),
         ("allies", _allies_finding(n)),
         ("moved", _moved_finding(ts, **thresholds)),
