@@ -87,7 +87,7 @@ def test_matplotlib_cwd_environment_and_module_state_are_reset(pool):
     lines = stdout_of(nb).splitlines()
     assert lines[0] == f"1.5 0 {pool.cwd}", lines
     assert lines[1] == "False False False"
-    assert lines[2] == "8 60 {'output_data_dir': '', 'link_dir': ''}"
+    assert lines[2] == "8 60 {'output_data_dir': '', 'link_dir': '', 'print_figures': True}"
     assert lines[3] == "False"
     assert lines[4] == "False"  # numpy's generator was reseeded (not left at seed 0)
 

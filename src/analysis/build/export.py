@@ -50,6 +50,7 @@ REMOVE_OUTPUT_TAGS = frozenset({"remove-output", "remove_output"})
 # WeasyPrint is pure Python but uses Pango/fontconfig through cffi; rendering is CPU-bound (the GIL
 # serialises it anyway) and not documented as thread-safe, so renders are serialised.
 _RENDER_LOCK = threading.Lock()
+_HTML_LOCK = threading.Lock()
 
 
 # --------------------------------------------------------------------------- HTML
@@ -125,7 +126,8 @@ def export_html(nb, *, title: str | None = None, show_code: bool = False, report
     exporter.exclude_output_prompt = not show_code
     resources = {"metadata": {"name": title or "report", "path": str(path) if path else ""},
                  "report": report_info or {}}
-    html, _ = exporter.from_notebook_node(nb, resources=resources)
+    with _HTML_LOCK:  # CPython 3.11: compiling ASTs (jinja2 templates) in two threads at once can
+        html, _ = exporter.from_notebook_node(nb, resources=resources)  # raise SystemError (gh-106905)
     return add_toc(html)
 
 
