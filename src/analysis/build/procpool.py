@@ -129,20 +129,19 @@ class Worker:
         self.exitcode = os.waitstatus_to_exitcode(status)
         return False
 
-    def interrupt(self) -> None:
-        """Ctrl-C for the running cell (KeyboardInterrupt in the worker)."""
+    def _signal(self, sig: int) -> None:
         if self.alive():
             try:
-                os.kill(self.pid, signal.SIGINT)
+                os.kill(self.pid, sig)
             except OSError:
                 pass
 
+    def interrupt(self) -> None:
+        """Ctrl-C for the running cell (KeyboardInterrupt in the worker)."""
+        self._signal(signal.SIGINT)
+
     def kill(self) -> None:
-        if self.alive():
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except OSError:
-                pass
+        self._signal(signal.SIGKILL)
         self.wait(CLOSE_WAIT)
         self.conn.close()
 

@@ -71,12 +71,6 @@ def papermill_runner(job: ReportJob, parameters: dict, staged_notebook: Path, op
             options.kernels.discard(km)
 
 
-def _declared(notebook: Path) -> dict:
-    from analysis.build import params
-
-    return params.notebook_parameters(notebook)
-
-
 def interrupt_kernel(km) -> None:
     """Ctrl-C for what runs a notebook: a pool worker (its ``interrupt()``) or a kernel manager
     (SIGINT to the kernel's process group: the running cell raises KeyboardInterrupt)."""
@@ -230,7 +224,7 @@ def execute_job(job: ReportJob, options: BuildOptions, runner: Runner = papermil
         if job.data_dir is not None:
             staged_data.mkdir()
             values[DATA_PARAMETER] = str(staged_data)
-        if PRINT_PARAMETER in _declared(job.notebook):
+        if job.print_parameter:
             values[PRINT_PARAMETER] = job.pdf is not None
         try:
             nb = runner(job, values, staged_nb, options)

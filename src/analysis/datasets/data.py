@@ -178,12 +178,8 @@ def arms_notes() -> pd.DataFrame:
     return load("arms_notes")
 
 
-def latest_date() -> pd.Timestamp:
-    return _latest_date()
-
-
 @memo
-def _latest_date() -> pd.Timestamp:
+def latest_date() -> pd.Timestamp:
     """The latest dated event in the curated data (a vote, a visit, a treaty...): the default as_of."""
     candidates = [resolutions()["date"].max()]
     for name, cols in (("leader_visits", ["end_date"]), ("memberships", ["joined", "left"]),
@@ -197,10 +193,6 @@ def _latest_date() -> pd.Timestamp:
     return max(pd.Timestamp(c) for c in candidates if pd.notna(c))
 
 
-def earliest_date() -> pd.Timestamp:
-    return _earliest_date()
-
-
 @memo
-def _earliest_date() -> pd.Timestamp:
+def earliest_date() -> pd.Timestamp:
     return resolutions()["date"].min()
