@@ -18,17 +18,21 @@ UV     := $(VENV)/bin/uv
 # The pinned requirements are installed with uv (itself installed from PyPI into .venv when it is
 # not there): ~20 s instead of 4-5 min with pip on the reference machine. pip is the fallback when uv
 # cannot be installed or fails. requirements.lock stays the one list of versions.
+# Bytecode is compiled at install time (uv --compile-bytecode; pip does it by default; compileall for
+# src/): where PYTHONDONTWRITEBYTECODE is set, as on the reference machine, every process would
+# otherwise compile ~800 modules from source again (~2 s per process, per kernel, per test subprocess).
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@if $(UV) --version >/dev/null 2>&1 || $(PIP) uv >/dev/null 2>&1; then \
 		echo "installing requirements.lock with uv"; \
-		$(UV) pip install --quiet --python $(PY) -r requirements.lock \
+		$(UV) pip install --quiet --compile-bytecode --python $(PY) -r requirements.lock \
 		&& $(UV) pip install --quiet --python $(PY) --no-deps -e . \
 		|| { echo "uv failed: installing with pip"; $(PIP) -r requirements.lock && $(PIP) --no-deps -e .; }; \
 	else \
 		echo "uv not available: installing requirements.lock with pip"; \
 		$(PIP) -r requirements.lock && $(PIP) --no-deps -e .; \
 	fi
+	$(PY) -m compileall -q -j 0 src >/dev/null
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@touch $(STAMP)
 
@@ -39,7 +43,7 @@ report: $(STAMP)
 	$(PY) -m analysis build $(ARGS)
 
 test: $(STAMP)
-	$(PY) -m pytest $(ARGS)
+	$(PY) -m pytest -n auto $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check --no-cache src tests bench scripts

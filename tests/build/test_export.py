@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -116,3 +117,38 @@ def test_jupyter_nbconvert_to_weasypdf(tmp_path):
     text = pdf_pages(data)[0].extract_text()
     assert "Profile of CHN" in text and "page 1 of" in text
     assert "output_data_dir" not in text  # neither the code nor the parameters cell
+
+
+def _svg_figure_notebook(alt: str):
+    """A notebook whose one figure is an SVG drawn by matplotlib, shown as analysis.report.display shows it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from analysis.report import display
+
+    fig, ax = plt.subplots(figsize=(4, 2))
+    ax.set_title("Zebra quokka finding")
+    ax.plot([0, 1], [0, 1])
+    data, meta = display.figure_bundle(fig, alt)
+    plt.close(fig)
+    cell = new_code_cell("report.chart(ctx)", execution_count=1,
+                         outputs=[new_output("display_data", data=data, metadata=meta)])
+    return new_notebook(cells=[new_markdown_cell("# Heading"), cell])
+
+
+def test_the_pdf_draws_the_svg_figure_as_vector_graphics_with_its_text():
+    alt = 'Finding <script>alert(1)</script> & "quotes"'
+    nb = _svg_figure_notebook(alt)
+    assert set(nb.cells[1].outputs[0]["data"]) == {"image/svg+xml", "text/plain"}  # drawn once: no PNG
+    screen = pdf.export_html(nb, title="T")
+    assert "<svg" in screen and "<img src=\"data:image/svg+xml" not in screen  # inline on screen: text is text
+    printed = pdf.export_html(nb, title="T", for_print=True)
+    imgs = re.findall(r"<img [^>]*>", printed)
+    assert len(imgs) == 1 and "<svg" not in printed.split("<body", 1)[1]
+    svg = base64.b64decode(re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', imgs[0]).group(1)).decode()
+    assert re.search(r'<svg[^>]*width="[\d.]+pt" height="[\d.]+pt"', svg)  # a size WeasyPrint can lay out
+    assert "<script>" not in imgs[0] and "&lt;script&gt;" in imgs[0]  # the alt text is escaped
+    text = "".join(p.extract_text() for p in pdf_pages(pdf.export_pdf(nb, title="T"))).replace("\x00", "")
+    assert "Zebra quokka finding" in text  # the figure is drawn, its words as text (not pixels)

@@ -13,6 +13,7 @@ def _digest(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.long
 def test_curate_reproduces_the_committed_tables_byte_for_byte(tmp_path):
     written = curate.curate(tmp_path)
     assert set(written) == set(TABLES)

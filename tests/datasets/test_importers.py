@@ -54,6 +54,7 @@ def _digest(p):
     return hashlib.sha256(p.read_bytes()).hexdigest()
 
 
+@pytest.mark.long
 def test_import_then_curate_merges_the_release(data_copy, tmp_path):
     # A release that repeats ES-11/4 unchanged must leave the curated tables as they are...
     before = {p.name: _digest(p) for p in (data_copy / "curated").iterdir()}

@@ -73,6 +73,7 @@ def _sourced(data_copy, symbol):
         return {r["iso3"]: r["vote"] for r in csv.DictReader(fh) if r["resolution"] == symbol}
 
 
+@pytest.mark.long
 def test_the_un_release_replaces_the_partial_record_when_totals_agree(data_copy, tmp_path):
     members = sorted(data.countries()["iso3"])
     rel = _release_for(ES11_9, "2025-12-03", "Return of Ukrainian children",

@@ -98,6 +98,7 @@ def _digests(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
 
 
+@pytest.mark.long
 def test_curate_uses_a_good_new_snapshot_and_keeps_the_old_data_for_a_bad_one(data_copy):
     raw = data_copy / "raw"
     snapshot.write_new("wb-gdp@2026-12-01", {"gdp.csv": _gdp("Russian Federation,RUS,2024,2173835806672.3\n")},

@@ -13,7 +13,7 @@ def test_explore_notebook_runs_top_to_bottom():
                    resources={"metadata": {"path": str(config.NOTEBOOK_DIR)}}).execute()
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.get("output_type") == "error"]
-    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    images = [o for o in outputs if "image/svg+xml" in o.get("data", {})]
     assert len(images) == 2  # the two restyled sections, each shown once
     text = "".join(o.get("data", {}).get("text/plain", "") for o in outputs)
     assert "russia_leaning" in text or "allied" in text  # stance counts shown

@@ -79,44 +79,64 @@ def _sections(name: str) -> list:
     return [getattr(modules[alias], fn) for alias, fn in calls]
 
 
-def test_every_section_that_runs_on_the_tiny_world_runs_on_every_accepted_date(tiny_data):
-    """One date per year from 2014 to today (and the dates issue 12 saw crash), in process on the
-    tiny world. The tiny world lacks what some sections need at any date (map shapes, DPRK for the
-    claims, data/manual); those are run on the real data below."""
+# profiles of a state without trade (BLR), with trade (CHN) and with a partial trade year (USA)
+STATES = ("BLR", "CHN", "USA")
+_LIMITED: list[set] = []  # per process: the sections the tiny world cannot run at all
+
+
+def _failures(date: str, funcs: list, iso: list[str]) -> dict:
     import matplotlib.pyplot as plt
 
     from analysis.report import display, sections
 
     display.configure("")
+    ctx = sections.context(date, iso)
+    out = {}
+    for f in funcs:
+        try:
+            f(ctx)
+        except Exception as exc:  # noqa: BLE001
+            out[f.__name__] = f"{type(exc).__name__}: {exc}"
+        finally:
+            plt.close("all")
+    return out
+
+
+def _limited() -> set:
+    """The sections that fail on the tiny world on its latest date: it lacks what they need at any
+    date (map shapes, DPRK for the claims, data/manual); those are run on the real data below. The
+    tiny world is the same in every test, so this is computed once per process."""
+    if not _LIMITED:
+        latest = str(asof.resolve(None).date())
+        report, prof = _sections("isolation_report.ipynb"), _sections("country_profile.ipynb")
+        _LIMITED.append(set(_failures(latest, report, ["BLR", "CHN"])) | {
+            f"profile.{k}" for i in STATES for k in _failures(latest, prof, [i])})
+    return _LIMITED[0]
+
+
+def test_the_sweep_leaves_out_only_what_the_tiny_world_lacks(tiny_data):
     report, prof = _sections("isolation_report.ipynb"), _sections("country_profile.ipynb")
     assert len(report) >= 20 and len(prof) >= 5
-
-    def failures(date: str, funcs: list, iso: list[str]) -> dict:
-        ctx = sections.context(date, iso)
-        out = {}
-        for f in funcs:
-            try:
-                f(ctx)
-            except Exception as exc:  # noqa: BLE001
-                out[f.__name__] = f"{type(exc).__name__}: {exc}"
-            finally:
-                plt.close("all")
-        return out
-
-    latest = str(asof.resolve(None).date())
-    # profiles of a state without trade (BLR), with trade (CHN) and with a partial trade year (USA)
-    states = ("BLR", "CHN", "USA")
-    limited = set(failures(latest, report, ["BLR", "CHN"])) | {
-        f"profile.{k}" for i in states for k in failures(latest, prof, [i])}
-    assert len(limited) <= 8, limited  # the sweep below must cover most sections
+    limited = _limited()
+    assert len(limited) <= 8, limited  # the sweep must cover most sections
     assert {"profile.trade", "profile.what_changed"}.isdisjoint(limited)  # the new sections are swept
     assert {"trade", "what_changed"} <= {f.__name__ for f in prof}
-    for date in SWEEP:
-        bad = {k: v for k, v in failures(date, report, ["BLR", "CHN"]).items() if k not in limited}
-        for i in states:
-            bad |= {f"profile.{k} ({i})": v for k, v in failures(date, prof, [i]).items()
-                    if f"profile.{k}" not in limited}
-        assert not bad, (date, bad)
+    assert {STATES[n % len(STATES)] for n in range(len(SWEEP))} == set(STATES)  # each state is swept
+
+
+@pytest.mark.long
+@pytest.mark.parametrize("n, date", list(enumerate(SWEEP)), ids=SWEEP)
+def test_every_section_that_runs_on_the_tiny_world_runs_on_every_accepted_date(tiny_data, n, date):
+    """One date per year from 2014 to today (and the dates issue 12 saw crash), in process on the
+    tiny world: every section of the report, and of the profile of one of the three states, in turn
+    (so each state is swept over every era -- before 2022, the invasion, the ICC warrant, today --
+    at a third of the cost). One test per date, so that the test workers share them out."""
+    limited = _limited()
+    report, prof = _sections("isolation_report.ipynb"), _sections("country_profile.ipynb")
+    bad = {k: v for k, v in _failures(date, report, ["BLR", "CHN"]).items() if k not in limited}
+    i = STATES[n % len(STATES)]
+    bad |= {f"profile.{k} ({i})": v for k, v in _failures(date, prof, [i]).items() if f"profile.{k}" not in limited}
+    assert not bad, (date, bad)
 
 
 @pytest.mark.parametrize("date", ["2014-03-27", "2016-01-01", "2022-03-03"])

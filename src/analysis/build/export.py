@@ -24,6 +24,7 @@ subclasses it, and so that the CLI does not import nbconvert unless it exports s
 """
 from __future__ import annotations
 
+import base64
 import copy
 import html as _html
 import logging
@@ -99,15 +100,36 @@ class ReportHTMLExporter(HTMLExporter):
 
 
 def print_version(nb):
-    """A copy of ``nb`` whose figures are PNG only: the screen version shows SVG, paper the PNG
-    (WeasyPrint draws SVG text with its own fonts; the PNG is exactly what was drawn)."""
+    """A copy of ``nb`` for paper: each SVG figure becomes an image of the same SVG (a ``data:`` URI,
+    its size in points restored), which WeasyPrint draws as vector graphics with its text as text.
+    (WeasyPrint does not draw the screen version's inline ``<svg>``: parsed as HTML, its ``viewBox``
+    loses its case.)"""
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             data = out.get("data") or {}
-            if "image/svg+xml" in data and "image/png" in data:
-                del data["image/svg+xml"]
+            svg = data.get("image/svg+xml")
+            if svg is None:
+                continue
+            svg = "".join(svg) if isinstance(svg, list) else svg
+            alt = ((out.get("metadata") or {}).get("image/svg+xml") or {}).get("alt") or data.get("text/plain") or ""
+            out["data"] = {"text/html": svg_image(svg, "".join(alt) if isinstance(alt, list) else alt)}
+            out["metadata"] = {}
     return nb
+
+
+_VIEWBOX = re.compile(r'<svg\b([^>]*?)\bviewBox="0 0 ([\d.]+) ([\d.]+)"')
+
+
+def svg_image(svg: str, alt: str) -> str:
+    """An SVG figure as ``<img src="data:image/svg+xml;base64,...">`` with its alternative text; the
+    width and height (in points, from the viewBox) are put back so that the image has a size."""
+    if not re.search(r'<svg\b[^>]*\bwidth=', svg):
+        svg = _VIEWBOX.sub(lambda m: f'<svg{m.group(1)}width="{m.group(2)}pt" height="{m.group(3)}pt" '
+                                     f'viewBox="0 0 {m.group(2)} {m.group(3)}"', svg, count=1)
+    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return (f'<div class="jp-RenderedImage jp-OutputArea-output report-figure"><img src="{uri}" '
+            f'alt="{_html.escape(alt, quote=True)}"></div>')
 
 
 def export_html(nb, *, title: str | None = None, show_code: bool = False, report_info: dict | None = None,
@@ -117,7 +139,8 @@ def export_html(nb, *, title: str | None = None, show_code: bool = False, report
     Code cells and prompts are left out unless ``show_code``. ``title`` is the page title;
     ``report_info`` (``as_of``, ``built_at``, ``source``, and ``author``, ``created``,
     ``description`` for the document metadata) is printed in the page footer; ``path`` is the
-    folder relative image links are resolved from. ``for_print``: figures as PNG (for the PDF)."""
+    folder relative image links are resolved from. ``for_print``: the version the PDF is made from
+    (:func:`print_version`)."""
     if for_print:
         nb = print_version(nb)
     exporter = ReportHTMLExporter()
@@ -239,7 +262,7 @@ def _supports_tags(weasyprint) -> bool:
 
 def export_pdf(nb, *, title: str | None = None, show_code: bool = False, report_info: dict | None = None,
                path: str | Path | None = None, data_base_url: str | None = None) -> bytes:
-    """An executed notebook -> PDF bytes (the print version of the HTML: PNG figures, data links
+    """An executed notebook -> PDF bytes (the print version of the HTML: vector figures, data links
     for paper)."""
     html = export_html(nb, title=title, show_code=show_code, report_info=report_info, path=path, for_print=True)
     return html_to_pdf(html, base_url=path, data_base_url=data_base_url)

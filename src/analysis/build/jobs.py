@@ -33,9 +33,6 @@ FORMATS = ("html", "pdf")
 
 
 DATA_PARAMETER = "output_data_dir"
-#: Set by the build (when the notebook declares it): whether figures are also drawn as PNG, which only
-#: the PDF uses (the HTML shows SVG). A profile built as HTML only then draws each figure once.
-PRINT_PARAMETER = "print_figures"
 
 
 PROFILE_PARAMETER = "iso3"
@@ -70,8 +67,6 @@ class ReportJob:
     data_dir: Path | None = None
     iso3: str | None = None
     as_of: str | None = None
-    #: the notebook declares PRINT_PARAMETER (read when planning; the runner sets it per job)
-    print_parameter: bool = False
 
     @property
     def formats(self) -> list[str]:
@@ -186,7 +181,7 @@ def plan(*, notebooks_dir: Path, as_of: str | None = None, profiles: str | None 
         html=Path(f"{REPORT_NAME}.html") if "html" in formats else None,
         pdf=Path(f"{REPORT_NAME}.pdf") if "pdf" in formats else None,
         data_dir=Path(f"{REPORT_NAME}_data") if DATA_PARAMETER in declared else None,
-        as_of=date, print_parameter=PRINT_PARAMETER in declared,
+        as_of=date,
     )]
     if codes:
         profile_nb = notebooks_dir / PROFILE_NOTEBOOK
@@ -205,7 +200,7 @@ def plan(*, notebooks_dir: Path, as_of: str | None = None, profiles: str | None 
                 html=Path("profiles", f"{code}.html") if "html" in profile_formats else None,
                 pdf=Path("profiles", f"{code}.pdf") if "pdf" in profile_formats else None,
                 data_dir=Path("profiles", f"{code}_data") if DATA_PARAMETER in p_declared else None,
-                iso3=code, as_of=date, print_parameter=PRINT_PARAMETER in p_declared,
+                iso3=code, as_of=date,
             ))
     return BuildPlan(jobs=jobs, as_of=date, profiles=codes, members=members)
 

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable, Iterable
 
-from analysis.build.jobs import DATA_PARAMETER, FAILED_DIR, NOTEBOOKS_DIR, PRINT_PARAMETER, BuildOptions, JobResult, ReportJob, Runner
+from analysis.build.jobs import DATA_PARAMETER, FAILED_DIR, NOTEBOOKS_DIR, BuildOptions, JobResult, ReportJob, Runner
 from analysis.build.site import human_time
 from analysis.errors import BuildCancelled, BuildInterrupted, ReportNotebookError
 from analysis.files import publish, token
@@ -224,8 +224,6 @@ def execute_job(job: ReportJob, options: BuildOptions, runner: Runner = papermil
         if job.data_dir is not None:
             staged_data.mkdir()
             values[DATA_PARAMETER] = str(staged_data)
-        if job.print_parameter:
-            values[PRINT_PARAMETER] = job.pdf is not None
         try:
             nb = runner(job, values, staged_nb, options)
         except Exception as exc:  # noqa: BLE001 - any failure of one notebook is reported, not fatal

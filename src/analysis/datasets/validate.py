@@ -185,12 +185,14 @@ def _state_event_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
                                 "an empty cell: a change of government has a start only"))
     if "un_votes" not in t or "un_resolutions" not in t:
         return problems
+    a19 = ev.index[ev["event"] == "article19_no_vote"]
     votes, res = t["un_votes"], t["un_resolutions"]
+    # only the votes cast by the states with such a period (a few thousand rows, not every vote)
+    votes = votes[votes["iso3"].isin(set(ev.loc[a19, "iso3"])) & votes["vote"].astype(str).isin(["yes", "no", "abstain"])]
     dates = votes["resolution"].map(res.set_index("resolution")["date"])
-    cast = votes["vote"].astype(str).isin(["yes", "no", "abstain"])
-    for idx in ev.index[ev["event"] == "article19_no_vote"]:
+    for idx in a19:
         iso3, start, end = ev.at[idx, "iso3"], ev.at[idx, "start"], ev.at[idx, "end"]
-        hit = cast & (votes["iso3"] == iso3) & (dates >= start)
+        hit = (votes["iso3"] == iso3) & (dates >= start)
         if pd.notna(end):
             hit &= dates < end
         if hit.any():

@@ -29,8 +29,9 @@ _NOT_WITH = ("neutral", "could_not_vote", "contested")
 
 
 def classify(st: pd.DataFrame, ti: pd.DataFrame, ally_ties: float = ALLY_TIES,
-             partner_ties: float = PARTNER_TIES, arms_rule: bool = True) -> pd.DataFrame:
-    """Pure rule over a stance table (iso3, stance, reason) and a ties table (iso3, score, reason)."""
+             partner_ties: float = PARTNER_TIES, arms_rule: bool = True, explain: bool = True) -> pd.DataFrame:
+    """Pure rule over a stance table (iso3, stance, reason) and a ties table (iso3, score, reason).
+    ``explain=False`` leaves out the ``why`` sentences (the sensitivity analysis counts sides only)."""
     j = st[["iso3", "stance", "reason"]].merge(ti[["iso3", "score", "ties_class", "reason"]], on="iso3", how="left",
                                                suffixes=("_votes", "_ties"))
     j["stance"] = j["stance"].astype(str)
@@ -42,7 +43,8 @@ def classify(st: pd.DataFrame, ti: pd.DataFrame, ally_ties: float = ALLY_TIES,
     j.loc[j["stance"].isin(_NOT_WITH) & (j["score"] >= partner_ties), "side"] = "partner"
     j.loc[(with_r & (j["score"] >= ally_ties)) | ((with_r | j["stance"].isin(_NOT_WITH)) & arms), "side"] = "ally"
     j["arms_to_russia"] = arms
-    j["why"] = [_why(r, ally_ties, partner_ties) for r in j.itertuples()]
+    if explain:
+        j["why"] = [_why(r, ally_ties, partner_ties) for r in j.itertuples()]
     return j
 
 
@@ -117,10 +119,11 @@ def sensitivity(as_of=None, **thresholds) -> pd.DataFrame:
 
     for name, values in SENSITIVITY.items():
         for v in values:
-            add(name, v, classify(st, ties.ties(ts), **{name: v}))
+            add(name, v, classify(st, ties.ties(ts), **{name: v}, explain=False))
     for w in stances.SENSITIVITY_STEPS["window"]:
-        add("stance window (votes)", w, classify(stances.stance(ts, **{**thresholds, "window": w}), ties.ties(ts)))
+        add("stance window (votes)", w, classify(stances.stance(ts, **{**thresholds, "window": w}), ties.ties(ts),
+                                                 explain=False))
     for comp, w in ties.WEIGHTS.items():
         for factor in (0, 2):
-            add(f"weight {comp}", w * factor, classify(st, ties.ties(ts, {comp: w * factor})))
+            add(f"weight {comp}", w * factor, classify(st, ties.ties(ts, {comp: w * factor}), explain=False))
     return pd.DataFrame(rows)

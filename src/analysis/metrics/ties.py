@@ -72,7 +72,11 @@ def _trade_gdp(ts) -> pd.DataFrame:
 def facts(as_of=None) -> pd.DataFrame:
     """The raw facts per member (before points): iso3, defence_treaty, csto, eaeu, sco_brics,
     arms_to_russia (bool) and arms_to_russia_tiv, arms_tiv_5y, trade_ratio, trade_year, visits, unfriendly."""
-    ts = _asof.resolve(as_of)
+    return _facts(_asof.resolve(as_of))
+
+
+@data.memo
+def _facts(ts) -> pd.DataFrame:  # memoised: every weight variant of ties() starts from the same facts
     iso = _asof.members(ts)["iso3"]
     f = pd.DataFrame({"iso3": iso}).set_index("iso3")
     f["defence_treaty"] = f.index.isin(membership.treaties_in_force(ts)["iso3"])
