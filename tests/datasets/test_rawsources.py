@@ -86,7 +86,7 @@ def test_a_new_snapshot_that_breaks_a_curated_table_is_set_aside(raw, tmp_path, 
     def build(sel):  # the fetched release breaks the 193-member rule of countries.csv
         if sel.fetched.get("undl"):
             raise DataValidationError([Problem("curated (before writing)/countries.csv", None, "iso3", 192, "193 UN member states")])
-        return {}
+        return {}, {}
     monkeypatch.setattr(curate, "_build_and_validate", build)
     with pytest.raises(SnapshotRejected) as info:
         curate.curate(tmp_path / "out")

@@ -17,7 +17,7 @@ from analysis.datasets.importers import TITLE_TAIL, release_files
 from analysis.datasets.manual import hand_table, un_admission
 from analysis.datasets.records import assign_topics, partial_records, un_members
 from analysis.datasets.schemas import HAND_CURATED, TABLES
-from analysis.datasets.tableio import write_table
+from analysis.datasets.tableio import to_csv_bytes, write_table
 from analysis.errors import DataValidationError, Problem, SnapshotRejected
 
 
@@ -231,13 +231,15 @@ def build_all(selection: rawsources.Selection | None = None) -> dict[str, pd.Dat
     return tables
 
 
-def _build_and_validate(sel: rawsources.Selection) -> dict[str, pd.DataFrame]:
+def _build_and_validate(sel: rawsources.Selection) -> tuple[dict[str, pd.DataFrame], dict[str, bytes]]:
+    """The tables and their CSV text, validated."""
     from analysis.datasets.validate import validate_frames
 
     tables = build_all(sel)
     # Validate the text form exactly as it will be written and read back.
-    validate_frames(tables, source_label="curated (before writing)")
-    return tables
+    texts = {name: to_csv_bytes(df) for name, df in tables.items()}
+    validate_frames(tables, source_label="curated (before writing)", texts=texts)
+    return tables, texts
 
 
 def curate(out_dir: Path | None = None) -> dict[str, Path]:
@@ -255,18 +257,18 @@ def curate(out_dir: Path | None = None) -> dict[str, Path]:
         raise DataValidationError(problems)
     sel = rawsources.select()
     try:
-        tables = _build_and_validate(sel)
+        tables, texts = _build_and_validate(sel)
     except DataValidationError as exc:
         suspects = sel.in_use_behind(exc.problems)
         if not suspects:
             raise
         # the new data broke a table: try again without the fetched snapshots behind it
         sel = rawsources.select(exclude={**sel.rejected, **suspects})
-        tables = _build_and_validate(sel)
+        tables, texts = _build_and_validate(sel)
     written = {}
     for name, df in tables.items():
         path = out_dir / TABLES[name].filename
-        write_table(df, path)
+        write_table(df, path, texts[name])
         written[name] = path
     if sel.rejected:
         raise SnapshotRejected(sel.rejected)

@@ -19,10 +19,11 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
     return df.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d").encode("utf-8")
 
 
-def write_table(df: pd.DataFrame, path: Path) -> None:
+def write_table(df: pd.DataFrame, path: Path, text: bytes | None = None) -> None:
     """Write ``df`` to ``path`` (gzip when it ends in .gz, with a fixed header so the bytes are
-    reproducible), through a temporary file and an atomic rename."""
-    data = to_csv_bytes(df)
+    reproducible), through a temporary file and an atomic rename. ``text``: ``to_csv_bytes(df)``
+    when the caller has it already."""
+    data = to_csv_bytes(df) if text is None else text
     if str(path).endswith(".gz"):
         buf = io.BytesIO()
         with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:

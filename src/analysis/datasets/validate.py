@@ -29,14 +29,17 @@ def _frames_from_dir(directory: Path) -> tuple[dict[str, pd.DataFrame], list[Pro
     return frames, problems
 
 
-def _typed_from_memory(tables: dict[str, pd.DataFrame], label: str) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
-    """Round-trip in-memory tables through their CSV text, then check them as if read from disk."""
+def _typed_from_memory(tables: dict[str, pd.DataFrame], label: str,
+                       texts: dict[str, bytes] | None = None) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Round-trip in-memory tables through their CSV text (``texts``, when the caller has it), then
+    check them as if read from disk."""
     import io
 
     frames, problems = {}, []
     for name, df in tables.items():
         table = TABLES[name]
-        text = pd.read_csv(io.BytesIO(to_csv_bytes(df)), dtype=str, keep_default_na=False).replace("", pd.NA)
+        csv = texts[name] if texts and name in texts else to_csv_bytes(df)
+        text = pd.read_csv(io.BytesIO(csv), dtype=str, keep_default_na=False).replace("", pd.NA)
         typed, probs = check_table(text, table, f"{label}/{table.filename}")
         problems += probs
         if typed is not None:
@@ -263,8 +266,8 @@ def _icc_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
 
 
 def validate_frames(tables: dict[str, pd.DataFrame], source_label: str = "curated",
-                    complete: bool = True) -> dict[str, pd.DataFrame]:
-    frames, problems = _typed_from_memory(tables, source_label)
+                    complete: bool = True, texts: dict[str, bytes] | None = None) -> dict[str, pd.DataFrame]:
+    frames, problems = _typed_from_memory(tables, source_label, texts)
     problems += cross_table_problems(frames, complete)
     if problems:
         raise DataValidationError(problems)
