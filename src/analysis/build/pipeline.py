@@ -143,7 +143,8 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
     # ---- run the rest
     own_runner = None
     if runner is None and pool:
-        runner = own_runner = PoolRunner(min(workers, len(to_run) or 1), {j.notebook for j in to_run}, options)
+        runner = own_runner = PoolRunner(min(workers, len(to_run) or 1), {j.notebook for j in to_run}, options,
+                                         pdf=any(j.pdf is not None for j in to_run))
     elif runner is None:
         runner = papermill_runner
 

@@ -339,6 +339,15 @@ def run_jobs(jobs: list[ReportJob], options: BuildOptions, workers: int = 1,
     return [results[i] for i in range(len(jobs))]
 
 
+def _prewarm_export(pdf: bool) -> None:
+    try:
+        from analysis.build.export import prewarm
+
+        prewarm(pdf)
+    except Exception:  # noqa: BLE001 - only a head start: the export itself reports any problem
+        pass
+
+
 class PoolRunner:
     """A :data:`Runner` that executes notebooks in a :class:`analysis.build.procpool.ProcessPool`:
     ``size`` warm worker processes reused across reports, each reset to a fresh state before every
@@ -346,10 +355,11 @@ class PoolRunner:
     the modules the build's notebooks import (and reading the curated tables when they import
     ``analysis``). Call :meth:`close` when the build is done."""
 
-    def __init__(self, size: int, notebooks: Iterable[Path], options: BuildOptions):
+    def __init__(self, size: int, notebooks: Iterable[Path], options: BuildOptions, pdf: bool = False):
         self.size = max(1, size)
         self.notebooks = sorted({Path(p) for p in notebooks})
         self.options = options
+        self.pdf = pdf  # some report is exported as PDF: the export warm-up imports WeasyPrint too
         self.pool = None
         self._lock = threading.Lock()
         #: per job name: the data files its run read (execute_job moves it onto the JobResult)
@@ -364,6 +374,8 @@ class PoolRunner:
                 imports = notebook_imports(self.notebooks)
                 self.pool = ProcessPool(self.size, self.options.notebooks_dir, warm_imports=imports,
                                         load_data=any(m.split(".")[0] == "analysis" for m in imports))
+                # while the first notebooks run in the workers, this process gets ready to export them
+                threading.Thread(target=_prewarm_export, args=(self.pdf,), name="export-warm-up", daemon=True).start()
             return self.pool
 
     def __call__(self, job: ReportJob, parameters: dict, staged_notebook: Path, options: BuildOptions):
