@@ -101,22 +101,27 @@ def test_weasypdf_entry_point_is_registered():
 
 @pytest.mark.e2e
 def test_jupyter_nbconvert_to_weasypdf(tmp_path):
-    """The CLI route: `jupyter nbconvert --to weasypdf --execute` on a fixture notebook. The
-    parameters cell is removed only after execution, so the notebook still runs."""
+    """The CLI route: `jupyter nbconvert --to weasypdf` (the exporter registered by pyproject.toml)
+    on an executed notebook: A4 pages numbered, neither code nor the parameter cells."""
     jupyter = Path(sys.executable).parent / "jupyter"
-    src = tmp_path / "country_profile.ipynb"
-    nb = nbformat.read(FIXTURES / "country_profile.ipynb", as_version=4)
-    nbformat.write(nb, src)
-    proc = subprocess.run([str(jupyter), "nbconvert", "--to", "weasypdf", "--execute", "--no-input", str(src)],
+    src = tmp_path / "profile.ipynb"
+    nbformat.write(executed_notebook(), src)
+    proc = subprocess.run([str(jupyter), "nbconvert", "--to", "weasypdf", "--no-input", str(src)],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    out = tmp_path / "country_profile.pdf"
-    assert out.exists()
-    data = out.read_bytes()
+    data = (tmp_path / "profile.pdf").read_bytes()
     assert data.startswith(b"%PDF")
     text = pdf_pages(data)[0].extract_text()
-    assert "Profile of CHN" in text and "page 1 of" in text
-    assert "output_data_dir" not in text  # neither the code nor the parameters cell
+    assert "Profile heading" in text and "page 1 of" in text
+    assert "iso3" not in text and "plt.show" not in text  # neither the code nor the parameters cells
+
+
+def test_the_parameter_cells_are_removed_after_execution():
+    """`jupyter nbconvert --execute --to weasypdf` must run the parameters cell before it is left
+    out: the report's cell filter is the exporter's last preprocessor, after ExecutePreprocessor."""
+    names = [type(p).__name__ for p in pdf.WeasyPDFExporter()._preprocessors]
+    assert "ExecutePreprocessor" in names and names[-1] == "ReportCellFilter", names
+    assert names.index("ExecutePreprocessor") < names.index("ReportCellFilter")
 
 
 def _svg_figure_notebook(alt: str):
