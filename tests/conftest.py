@@ -185,10 +185,10 @@ def tiny_data(tmp_path, monkeypatch):
 def pytest_collection_modifyitems(config, items):
     """Order for `make test`'s workers (pytest-xdist hands tests out in collection order): tests
     marked ``long`` first, so that none starts last and leaves the other worker idle; the tests that
-    read a shared build (fixture ``built``) last, so that one worker builds it (a long test needs it)
+    read the shared end-to-end build (fixture ``shared_build``) last, so that one worker builds it (a long test needs it)
     while the other runs the rest, instead of waiting for it."""
     def rank(item) -> int:
         if item.get_closest_marker("long"):
             return 0
-        return 2 if "built" in item.fixturenames else 1
+        return 2 if "shared_build" in item.fixturenames else 1
     items.sort(key=rank)  # stable: the order within a rank stays

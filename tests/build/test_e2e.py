@@ -44,7 +44,7 @@ def _digest(path: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory):
+def shared_build(tmp_path_factory):
     """The main report (HTML + PDF) and the VNM profile, built once per test run. Under `make test`'s
     workers (pytest-xdist) the first worker that needs it builds it into a folder of the run; the
     others wait on a lock and read it."""
@@ -67,8 +67,8 @@ def _build_reports(out: Path) -> Path:
     return out
 
 
-def test_html_has_every_section_and_every_chart_embedded(built):
-    html = (built / "isolation_report.html").read_text(encoding="utf-8")
+def test_html_has_every_section_and_every_chart_embedded(shared_build):
+    html = (shared_build / "isolation_report.html").read_text(encoding="utf-8")
     for heading in SECTIONS:
         assert re.search(rf"<h2[^>]*>{re.escape(heading)}", html.replace("&#39;", "'")), heading
     divs = re.findall(r'<div ([^>]*jp-RenderedSVG[^>]*)>\s*<svg', html)
@@ -80,8 +80,8 @@ def test_html_has_every_section_and_every_chart_embedded(built):
     assert "injected-parameters" not in html
 
 
-def test_pdf_has_page_numbers_and_the_computed_numbers(built):
-    reader = PdfReader(built / "isolation_report.pdf")
+def test_pdf_has_page_numbers_and_the_computed_numbers(shared_build):
+    reader = PdfReader(shared_build / "isolation_report.pdf")
     n = len(reader.pages)
     assert n >= 8
     # pypdf decodes some subset fonts' text as UTF-16 code units (a NUL before each character)
@@ -96,21 +96,21 @@ def test_pdf_has_page_numbers_and_the_computed_numbers(built):
     assert abs(w - 595.3) < 1 and abs(h - 841.9) < 1  # A4
 
 
-def test_profile_and_index_and_figure_data(built):
-    prof = (built / "profiles" / "VNM.html").read_text(encoding="utf-8")
+def test_profile_and_index_and_figure_data(shared_build):
+    prof = (shared_build / "profiles" / "VNM.html").read_text(encoding="utf-8")
     assert "Vietnam and Russia" in prof and 'class="jp-RenderedSVG' in prof
-    index = (built / "index.html").read_text(encoding="utf-8")
+    index = (shared_build / "index.html").read_text(encoding="utf-8")
     assert "isolation_report.html" in index and "profiles/VNM.html" in index
-    csvs = {p.name for p in (built / "isolation_report_data").glob("*.csv")}
+    csvs = {p.name for p in (shared_build / "isolation_report_data").glob("*.csv")}
     assert {"ukraine-vote-tallies.csv", "stance-by-state.csv", "claims-scorecard.csv"} <= csvs
-    assert list((built / "profiles" / "VNM_data").glob("*.csv"))
+    assert list((shared_build / "profiles" / "VNM_data").glob("*.csv"))
 
 
-def test_a_failing_notebook_keeps_the_previous_report_and_the_others(built, tmp_path):
+def test_a_failing_notebook_keeps_the_previous_report_and_the_others(shared_build, tmp_path):
     """The profile notebook fails for VNM only: VNM's previous profile stays byte for byte, PRK is
     built, the executed VNM notebook is kept in _failed/, and no temporary file is left."""
     out = tmp_path / "reports"
-    shutil.copytree(built, out)
+    shutil.copytree(shared_build, out)
     before_profile = _digest(out / "profiles" / "VNM.html")
     before_data = sorted(p.name for p in (out / "profiles" / "VNM_data").iterdir())
     nbdir = tmp_path / "notebooks"
@@ -138,8 +138,8 @@ RAW_IDENTIFIERS = ["file://", "absence_rate", "gdp_share", "mean_share_yes", "wi
                    "source_url", "time(s)", "verdict(s)", "python -m analysis", "TODO", "to-do"]
 
 
-def test_pdf_links_bookmarks_metadata_and_words(built):
-    reader = PdfReader(built / "isolation_report.pdf")
+def test_pdf_links_bookmarks_metadata_and_words(shared_build):
+    reader = PdfReader(shared_build / "isolation_report.pdf")
     links = []
     for page in reader.pages:
         for annot in page.get("/Annots") or []:
@@ -162,23 +162,23 @@ def test_pdf_links_bookmarks_metadata_and_words(built):
     assert "isolation_report_data/" in text  # the data files are named and said to be beside the PDF
 
 
-def test_every_data_folder_is_a_valid_data_package(built):
+def test_every_data_folder_is_a_valid_data_package(shared_build):
     from analysis.build import datapackage
 
-    packages = sorted(built.rglob("*_data/datapackage.json"))
+    packages = sorted(shared_build.rglob("*_data/datapackage.json"))
     assert len(packages) >= 2
     for path in packages:
         assert datapackage.check(path) == [], path
     import json
 
-    pkg = json.loads((built / "isolation_report_data" / "datapackage.json").read_text())
+    pkg = json.loads((shared_build / "isolation_report_data" / "datapackage.json").read_text())
     assert pkg["as_of"] and "allied_no_share" in pkg["parameters"]
-    manifest = json.loads((built / "manifest.json").read_text())
+    manifest = json.loads((shared_build / "manifest.json").read_text())
     assert "allied_no_share" in manifest["reports"]["isolation_report"]["parameters"]
 
 
-def test_index_is_a_landing_page(built):
-    index = (built / "index.html").read_text(encoding="utf-8")
+def test_index_is_a_landing_page(shared_build):
+    index = (shared_build / "index.html").read_text(encoding="utf-8")
     assert "Read the report" in index and "isolation_report.pdf" in index
     assert "datapackage.json" in index and "Data as of" in index
     assert "Key numbers" in index  # the numbers, or "Key numbers not available"
@@ -186,7 +186,7 @@ def test_index_is_a_landing_page(built):
 
 
 @pytest.mark.long
-def test_html_fits_a_phone_in_chromium(built, tmp_path):
+def test_html_fits_a_phone_in_chromium(shared_build, tmp_path):
     """Headless Chromium: the report at 390 and 1280 px and the index on a phone (390 px) are never
     wider than the window. Skipped only when Chromium is missing and cannot be installed
     (scripts/browser_check.sh installs it)."""
@@ -199,7 +199,7 @@ def test_html_fits_a_phone_in_chromium(built, tmp_path):
     shots = Path(__file__).resolve().parents[2] / "tests" / "output"
     for page, width in (("isolation_report.html", 390), ("isolation_report.html", 1280), ("index.html", 390)):
         png = shots / f"{page[:-5]}-{width}.png"
-        r = subprocess.run(["bash", str(script), str(built / page), str(png), str(width)],
+        r = subprocess.run(["bash", str(script), str(shared_build / page), str(png), str(width)],
                            capture_output=True, text=True, timeout=600)
         assert r.returncode == 0, r.stdout + r.stderr
         assert png.is_file()
