@@ -157,12 +157,16 @@ def export_html(nb, *, title: str | None = None, show_code: bool = False, report
 def prewarm(pdf: bool = False) -> None:
     """Import and set up what exporting needs (nbconvert, its templates; WeasyPrint with ``pdf``)
     before the first report is exported: ~2 s in a fresh process. The build does it in a thread of
-    its own while the first notebooks run in the worker processes, so it costs no wall time."""
-    import nbformat
+    its own while the first notebooks run in the worker processes, so it costs no wall time. Never
+    raises: it is only a head start, and the export itself reports any problem."""
+    try:
+        import nbformat
 
-    export_html(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# warm-up")]), title="warm-up")
-    if pdf:
-        import weasyprint  # noqa: F401
+        export_html(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# warm-up")]), title="warm-up")
+        if pdf:
+            import weasyprint  # noqa: F401
+    except Exception:  # noqa: BLE001
+        pass
 
 
 _HEADING = re.compile(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)

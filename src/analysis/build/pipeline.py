@@ -22,7 +22,8 @@ from typing import Iterable
 from analysis.build import cache as cache_mod
 from analysis.build import options as build_options
 from analysis.build.jobs import FORMATS, BuildOptions, JobResult, Runner, parse_shard, plan, select_shard
-from analysis.build.runner import PoolRunner, no_space, papermill_runner, run_jobs
+from analysis.build.runner import no_space, run_jobs
+from analysis.build.runners import PoolRunner, papermill_runner
 from analysis.build.site import write_index
 from analysis.errors import BuildInterrupted, ParameterError
 from analysis.files import recover
