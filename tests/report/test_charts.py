@@ -108,19 +108,32 @@ def test_profile_charts(iso3):
         assert fig._title
 
 
-def test_every_chart_renders_to_a_png_that_fits_a4_width(tmp_path):
-    fns = [charts.tallies_chart, charts.votes_heatmap, charts.agreement_lines, charts.stance_map,
-           charts.stance_shares_chart, charts.visits_map, charts.visits_timeline, charts.arms_exports_chart,
-           charts.trade_partners_chart]
-    for fn in fns:
-        fig, _ = fn()
-        path = tmp_path / f"{fn.__name__}.png"
-        fig.savefig(path)
-        from PIL import Image
-        w, h = Image.open(path).size
-        # 8.3 in at 150 dpi, and nothing drawn outside the figure that would widen the tight bbox
-        assert w <= 8.3 * style.DPI + 5, fn.__name__
-        assert h > 200
+def test_every_chart_draws_inside_its_a4_wide_figure(tmp_path):
+    """Figures are saved at their laid-out size (no tight bounding box, which costs a second layout
+    pass), so anything drawn outside the figure would be cut off: every chart, and the profile charts
+    of a state with and one without arms and trade data, keep all their artists inside it."""
+    from PIL import Image
+
+    from analysis.report import change_charts
+
+    made = [fn() for fn in (charts.tallies_chart, charts.votes_heatmap, charts.agreement_lines, charts.stance_map,
+                            charts.stance_shares_chart, charts.visits_map, charts.visits_timeline,
+                            charts.arms_exports_chart, charts.trade_partners_chart, change_charts.isolation_chart,
+                            change_charts.stance_over_time_chart)]
+    made.append(change_charts.movers_chart("2022-03-02"))
+    made += [fn(iso3) for iso3 in ("CHN", "UKR") for fn in (profile_charts.profile_votes_chart,
+             profile_charts.profile_agreement_chart, profile_charts.profile_arms_chart,
+             profile_charts.profile_trade_chart)]
+    for fig, _ in made:
+        box = fig.get_tightbbox(fig.canvas.get_renderer())  # inches
+        name = getattr(fig, "_title", "?")
+        assert fig.get_figwidth() <= style.FIG_WIDTH, name
+        assert box.x0 >= 0 and box.y0 >= 0, (name, box)
+        assert box.x1 <= fig.get_figwidth() and box.y1 <= fig.get_figheight(), (name, box)
+    fig = made[0][0]
+    fig.savefig(tmp_path / "tallies.png")
+    assert Image.open(tmp_path / "tallies.png").size == (round(style.FIG_WIDTH * style.DPI),
+                                                         round(fig.get_figheight() * style.DPI))
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,8 @@
 moved between two dates. Each returns (Figure, tidy DataFrame) like :mod:`analysis.report.charts`."""
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -97,9 +99,11 @@ def movers_chart(first, as_of=None, **thresholds):
         ax.text(-0.03, y[k], f"{style.STANCE_LABELS[k]} ({int((a == k).sum())})", ha="right", va="center", fontsize=8)
         who = moved.loc[moved["stance_now"] == k, "iso3"].map(names).dropna().tolist()
         extra = (": " + ", ".join(who[:6]) + (f" +{len(who) - 6}" if len(who) > 6 else "")) if who else ""
-        ax.text(1.03, y[k], f"{style.STANCE_LABELS[k]} ({int((b == k).sum())}){extra}", ha="left", va="center",
-                fontsize=7.5)
-    ax.set_xlim(-0.9, 2.2)
+        right = textwrap.fill(f"{style.STANCE_LABELS[k]} ({int((b == k).sum())}){extra}", 62,
+                              subsequent_indent="   ", break_long_words=False)
+        ax.text(1.03, y[k], right, ha="left", va="center", fontsize=7.5, linespacing=1.1)
+    # room for the class names on the left (~2 in) and the named states on the right (~4 in)
+    ax.set_xlim(-1.2, 3.2)
     ax.axis("off")
     ax.text(0, len(keys) + 0.8, f"{t1:%-d %b %Y}", ha="center", fontsize=9, weight="bold")
     ax.text(1, len(keys) + 0.8, f"{t2:%-d %b %Y}", ha="center", fontsize=9, weight="bold")

@@ -128,7 +128,7 @@ def figure_svg(fig) -> str:
 
     buf = io.StringIO()
     with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "isolation-report"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight", dpi=fig.dpi,
+        fig.savefig(buf, format="svg", dpi=fig.dpi,
                     metadata={"Date": None, "Creator": None})
     text = buf.getvalue()
     text = text[text.index("<svg"):]  # no XML prolog or DOCTYPE: the SVG is inlined into HTML

@@ -40,7 +40,7 @@ RC = {
     "font.family": "DejaVu Sans", "font.size": 9.5, "axes.titlesize": 10, "axes.labelsize": 9.5,
     "axes.spines.top": False, "axes.spines.right": False, "axes.edgecolor": "#444444",
     "xtick.labelsize": 8.5, "ytick.labelsize": 8.5, "legend.fontsize": 8.5, "legend.frameon": False,
-    "figure.dpi": DPI, "savefig.dpi": DPI, "savefig.bbox": "tight", "axes.grid": False,
+    "figure.dpi": DPI, "savefig.dpi": DPI, "savefig.bbox": "standard", "axes.grid": False,
     "grid.color": "#DDDDDD", "grid.linewidth": 0.6,
 }
 
