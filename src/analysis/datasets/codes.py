@@ -40,11 +40,15 @@ def _table(path: str) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8")
 
 
+def _path() -> str:
+    return str(config.raw_dir() / "country-codes" / "country-codes.csv")
+
+
 def crosswalk() -> pd.DataFrame:
     """The country-codes table with every cell as text (empty string, never NaN)."""
     from analysis.datasets import reads
 
-    path = str(config.raw_dir() / "country-codes" / "country-codes.csv")
+    path = _path()
     reads.note(path)  # also when served from this process's cache
     return _table(path)
 
@@ -55,16 +59,27 @@ def iso3_codes() -> set[str]:
     return codes | set(config.HISTORIC_CODES)
 
 
+@functools.lru_cache(maxsize=4)
+def _display_names(path: str) -> dict[str, str]:
+    """ISO3 -> CLDR display name (else the official name), from the first row of each code."""
+    cw = _table(path)
+    names: dict[str, str] = {}
+    for code, cldr, official in zip(cw["ISO3166-1-Alpha-3"], cw["CLDR display name"], cw["official_name_en"]):
+        if code and code not in names:
+            names[code] = (cldr or official).replace(" & ", " and ")
+    return names
+
+
 def display_name(iso3: str) -> str:
     if iso3 in _NAME_OVERRIDES:
         return _NAME_OVERRIDES[iso3]
     if iso3 in config.HISTORIC_CODES:
         return config.HISTORIC_CODES[iso3]
-    row = crosswalk().loc[crosswalk()["ISO3166-1-Alpha-3"] == iso3]
-    if row.empty:
+    crosswalk()  # the names are read from it: count it as read
+    names = _display_names(_path())
+    if iso3 not in names:
         raise KeyError(iso3)
-    name = row["CLDR display name"].iloc[0] or row["official_name_en"].iloc[0]
-    return name.replace(" & ", " and ")
+    return names[iso3]
 
 
 def _norm(name: str) -> str:

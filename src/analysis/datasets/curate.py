@@ -17,7 +17,7 @@ from analysis.datasets.importers import TITLE_TAIL, release_files
 from analysis.datasets.manual import hand_table, un_admission
 from analysis.datasets.records import assign_topics, partial_records, un_members
 from analysis.datasets.schemas import HAND_CURATED, TABLES
-from analysis.datasets.tableio import to_csv_bytes, write_table
+from analysis.datasets.tableio import lookup, to_csv_bytes, write_table
 from analysis.errors import DataValidationError, Problem, SnapshotRejected
 
 
@@ -57,8 +57,9 @@ def merge_releases(votes: pd.DataFrame, res: pd.DataFrame, releases: list[Path] 
     imported one stops curation, as before."""
     from analysis.datasets.importers import parse_release
 
-    votes = votes.assign(undl_id=votes["resolution"].map(res.set_index("resolution")["undl_id"]),
-                         date=votes["resolution"].map(res.set_index("resolution")["date"]))
+    by_symbol = res.set_index("resolution")
+    votes = votes.assign(undl_id=lookup(votes["resolution"], by_symbol["undl_id"]),
+                         date=lookup(votes["resolution"], by_symbol["date"]))
     for path in (release_files() if releases is None else releases):
         try:
             rel_votes, rel_res = parse_release(path, f"raw/{path.parent.name}/{path.name}")
@@ -81,8 +82,8 @@ def drop_pre_admission(votes: pd.DataFrame, resolutions: pd.DataFrame,
     quirk of the UN Digital Library lists, e.g. Mongolia on 1961-10-23, admitted 1961-10-27) are
     dropped and the resolution's absent count lowered to match; any other vote before admission is
     kept so that validation reports it. Returns (votes, resolutions)."""
-    admitted = votes["iso3"].map(admission.set_index("iso3")["un_member_from"])
-    dates = votes["resolution"].map(resolutions.set_index("resolution")["date"])
+    admitted = lookup(votes["iso3"], admission.set_index("iso3")["un_member_from"])
+    dates = lookup(votes["resolution"], resolutions.set_index("resolution")["date"])
     pre = admitted.notna() & (dates < admitted) & (votes["vote"] == "absent")
     resolutions = resolutions.copy()
     resolutions["dropped_pre_admission"] = resolutions["resolution"].map(
@@ -181,10 +182,11 @@ def arms_transfers(path: Path | None = None) -> pd.DataFrame:
     head = rawsources.sipri_header_line(path.read_text(encoding="utf-8"))
     src = pd.read_csv(path, skiprows=head or 0, dtype=str, keep_default_na=False)
     src = src[(src["Supplier"] == "Russia") | (src["Recipient"] == "Russia")]
+    iso3 = {name: codes.name_to_iso3(name) for name in {*src["Supplier"], *src["Recipient"]}}
     out = pd.DataFrame({
         "sipri_id": src["SIPRI AT Database ID"].astype(int),
-        "supplier": src["Supplier"], "supplier_iso3": src["Supplier"].map(codes.name_to_iso3),
-        "recipient": src["Recipient"], "recipient_iso3": src["Recipient"].map(codes.name_to_iso3),
+        "supplier": src["Supplier"], "supplier_iso3": src["Supplier"].map(iso3),
+        "recipient": src["Recipient"], "recipient_iso3": src["Recipient"].map(iso3),
         "order_year": src["Order date"].astype(int), "order_year_estimated": src["Order date is estimate"] == "Yes",
         "delivery_year": pd.to_numeric(src["Delivery year"], errors="coerce").astype("Int64"),
         "delivery_year_estimated": src["Delivery year is estimate"] == "Yes",

@@ -11,6 +11,7 @@ from analysis import config
 from analysis.datasets.importers import TITLE_TAIL
 from analysis.datasets.manual import hand_input
 from analysis.datasets.schemas import UN_RESOLUTIONS_PARTIAL, UN_VOTES_PARTIAL, UNKNOWN_VOTE, VOTES
+from analysis.datasets.tableio import lookup
 from analysis.errors import Problem
 
 CRIMEA_HR = re.compile(r"^Situation of human rights in .*Crimea", re.IGNORECASE)
@@ -136,6 +137,6 @@ def partial_records(votes: pd.DataFrame, res: pd.DataFrame) -> tuple[pd.DataFram
         votes = pd.concat([votes, *new_votes], ignore_index=True)
     res["undl_id"] = res["undl_id"].astype("Int64")
     res = assign_topics(res).sort_values(["date", "undl_id", "resolution"], kind="stable").reset_index(drop=True)
-    order = {r: k for k, r in enumerate(res["resolution"])}
-    votes = votes.assign(_o=votes["resolution"].map(order)).sort_values(["_o", "iso3"], kind="stable")
+    order = pd.Series(range(len(res)), index=res["resolution"])
+    votes = votes.assign(_o=lookup(votes["resolution"], order)).sort_values(["_o", "iso3"], kind="stable")
     return votes.drop(columns="_o").reset_index(drop=True), res, problems

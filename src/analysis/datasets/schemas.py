@@ -11,6 +11,7 @@ header is line 1), column, value and what was expected.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -84,7 +85,18 @@ def _isin(values: list[str], nullable: bool = False) -> Col:
 
 
 def _matches(pattern: str, nullable: bool = False) -> Col:
-    return Col("str", nullable, lambda pa: pa.Column(str, pa.Check.str_matches(pattern), nullable=nullable))
+    """Text matching ``pattern``, checked once per distinct value (an ISO3 column of a million
+    votes has about 200): the failing rows and the check's name are those of pandera's
+    ``str_matches``, which runs the regex on every row."""
+    def make(pa):
+        rx = re.compile(pattern)
+
+        def check(s: pd.Series) -> pd.Series:
+            bad = [v for v in s.dropna().unique() if rx.match(v) is None]
+            return ~s.isin(bad)  # an empty cell is the nullable check's business
+        return pa.Column(str, pa.Check(check, name="str_matches", error=f"str_matches('{pattern}')"),
+                         nullable=nullable)
+    return Col("str", nullable, make)
 
 
 def _iso3(nullable: bool = False) -> Col:

@@ -14,6 +14,12 @@ from analysis.errors import Problem
 from analysis.files import atomic_write
 
 
+def lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
+    """``keys.map(table)`` (missing keys -> NA) as one hash lookup: ``map`` on a text column of
+    pandas 3 goes back over every element to infer the result's type (0.2 s per million votes)."""
+    return pd.Series(table.reindex(keys.to_numpy()).array, index=keys.index, name=keys.name)
+
+
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
     """CSV text: UTF-8, LF line ends, ISO dates, floats in their shortest exact form."""
     return df.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d").encode("utf-8")
@@ -21,12 +27,13 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
 
 def write_table(df: pd.DataFrame, path: Path, text: bytes | None = None) -> None:
     """Write ``df`` to ``path`` (gzip when it ends in .gz, with a fixed header so the bytes are
-    reproducible), through a temporary file and an atomic rename. ``text``: ``to_csv_bytes(df)``
+    reproducible; level 6: 1 % larger than level 9 and 3x faster), through a temporary file and an
+    atomic rename. ``text``: ``to_csv_bytes(df)``
     when the caller has it already."""
     data = to_csv_bytes(df) if text is None else text
     if str(path).endswith(".gz"):
         buf = io.BytesIO()
-        with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=6) as gz:
             gz.write(data)
         data = buf.getvalue()
     atomic_write(Path(path), data)

@@ -12,7 +12,7 @@ import pandas as pd
 from analysis import config
 from analysis.datasets import codes, plausibility, snapshot, textcheck
 from analysis.datasets.schemas import TABLES, UNKNOWN_VOTE, VOTES
-from analysis.datasets.tableio import check_table, read_table, to_csv_bytes
+from analysis.datasets.tableio import check_table, lookup, read_table, to_csv_bytes
 from analysis.errors import DataValidationError, Problem
 
 # Codes the unfriendly-states source documents for territories without an ISO3 code.
@@ -108,7 +108,7 @@ def cross_table_problems(t: dict[str, pd.DataFrame], complete: bool = True) -> l
             problems.append(Problem("un_resolutions.csv", _line(res, idx), "record", "partial",
                                     f"{int(gap[symbol])} members with vote 'unknown' for {symbol} (official totals minus "
                                     f"sourced votes); un_votes.csv.gz has {int(unknown[symbol])}"))
-        stray = votes["vote"].astype(str).eq(UNKNOWN_VOTE) & ~votes["resolution"].map(partial).fillna(False).astype(bool)
+        stray = votes["vote"].astype(str).eq(UNKNOWN_VOTE) & ~lookup(votes["resolution"], partial).fillna(False).astype(bool)
         for idx in votes.index[stray][:50]:
             problems.append(Problem("un_votes.csv.gz", _line(votes, idx), "vote", UNKNOWN_VOTE,
                                     f"yes, no, abstain or absent: {votes.at[idx, 'resolution']} is a full record"))
@@ -121,8 +121,8 @@ def cross_table_problems(t: dict[str, pd.DataFrame], complete: bool = True) -> l
         if "countries" in t:
             adm = t["countries"].set_index("iso3")["un_member_from"]
             dates = res.set_index("resolution")["date"]
-            vdates = votes["resolution"].map(dates)
-            vadm = votes["iso3"].map(adm)
+            vdates = lookup(votes["resolution"], dates)
+            vadm = lookup(votes["iso3"], adm)
             early = vadm.notna() & (vdates < vadm)
             for idx in votes.index[early][:50]:
                 problems.append(Problem("un_votes.csv.gz", _line(votes, idx), "iso3", votes.at[idx, "iso3"],
