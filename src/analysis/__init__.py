@@ -14,7 +14,15 @@ The public API for analysts: ``analysis.metrics`` (agreement, stance, ...), ``an
 starts without pandas.
 """
 
+import sys as _sys
+
 __version__ = "0.1.0"
+
+# nbformat (and with it papermill and nbconvert) imports jsonschema, which imports rfc3987_syntax when
+# it is installed (jupyter-events pulls it in) only to offer an "iri" format check that no notebook
+# schema uses and that nbformat never turns on; that import builds a Lark parser: 1.3-2 s in every
+# build process, worker and test process. Unless something imported it already, it counts as absent.
+_sys.modules.setdefault("rfc3987_syntax", None)
 
 _LAZY = {"metrics": "analysis.metrics", "claims": "analysis.metrics.claims"}
 
