@@ -7,7 +7,6 @@ import io
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
 from analysis.datasets.schemas import Table
 from analysis.errors import Problem
@@ -82,11 +81,13 @@ def check_table(df: pd.DataFrame, table: Table, label: str) -> tuple[pd.DataFram
                       for c in missing]
     if df.empty:
         return None, [Problem(label, 2, None, None, "at least one data row")]
+    import pandera.errors  # here, not at the top: reading raw files (importers, the report's sources) needs no pandera
+
     problems: list[Problem] = []
     typed = None
     try:
         typed = table.schema.validate(df.copy(), lazy=True)
-    except pa.errors.SchemaErrors as exc:
+    except pandera.errors.SchemaErrors as exc:
         seen = set()
         fc = exc.failure_cases
         for rec in fc.itertuples(index=False):
