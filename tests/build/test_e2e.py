@@ -9,6 +9,7 @@ ISO3 refused before any kernel starts.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import io
 import os
@@ -81,12 +82,18 @@ def test_html_has_every_section_and_every_chart_embedded(shared_build):
     assert "injected-parameters" not in html
 
 
+@functools.lru_cache(maxsize=2)
+def _pdf_text(path: Path) -> str:
+    """The text of every page (pypdf takes ~4 s for the report: read once per test process)."""
+    return "\n".join(p.extract_text() for p in PdfReader(path).pages)
+
+
 def test_pdf_has_page_numbers_and_the_computed_numbers(shared_build):
     reader = PdfReader(shared_build / "isolation_report.pdf")
     n = len(reader.pages)
     assert n >= 8
     # pypdf decodes some subset fonts' text as UTF-16 code units (a NUL before each character)
-    text = "\n".join(p.extract_text() for p in reader.pages).replace("\x00", "")
+    text = _pdf_text(shared_build / "isolation_report.pdf").replace("\x00", "")
     assert f"page 1 of {n}" in text.lower() or f"1 of {n}" in text
     t = votes.tallies().set_index("label")
     es1 = t.loc["ES-11/1"]
@@ -156,7 +163,7 @@ def test_pdf_links_bookmarks_metadata_and_words(shared_build):
     meta = reader.metadata
     assert meta.title and "isolation" in meta.title.lower()
     assert meta.author
-    text = "\n".join(p.extract_text() for p in reader.pages)
+    text = _pdf_text(shared_build / "isolation_report.pdf")
     found = [w for w in RAW_IDENTIFIERS if w in text]
     assert not found, found
     assert "Contents" in text

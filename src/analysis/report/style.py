@@ -9,6 +9,7 @@ deuteranopia and tritanopia (``tests/report/test_colours.py`` simulates them).
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+from matplotlib.layout_engine import TightLayoutEngine
 from matplotlib.patches import Patch
 
 # Okabe-Ito palette
@@ -111,7 +112,9 @@ def frame(fig, title: str, subtitle: str | None, source: str, note: str | None =
         fig.legend(handles=legend, ncol=legend_ncol, loc="lower center", bbox_to_anchor=(0.5, (bottom_in + 0.05) / h),
                    frameon=False, handlelength=1.6, columnspacing=1.4)
         bottom_in += 0.2 * rows + 0.15
-    fig.tight_layout(rect=(0, (bottom_in + 0.05) / h, 1, y))
+    # tight_layout's engine run directly: Figure.tight_layout leaves a placeholder layout engine on
+    # the figure, which makes every savefig draw the whole figure once more before drawing it
+    TightLayoutEngine(rect=(0, (bottom_in + 0.05) / h, 1, y)).execute(fig)
     fig._source_line = src_text  # read by tests and by the report's figure captions
     fig._title = title
 
