@@ -195,8 +195,9 @@ def test_index_is_a_landing_page(shared_build):
 
 @pytest.mark.long
 def test_html_fits_a_phone_in_chromium(shared_build, tmp_path):
-    """Headless Chromium: the report at 390 and 1280 px and the index on a phone (390 px) are never
-    wider than the window. Skipped only when Chromium is missing and cannot be installed
+    """Headless Chromium: the report and the index on a phone (390 px) are never wider than the
+    window (a page that fits 390 px fits any wider window: the layout is fluid; `make browser-check`
+    also looks at 1280 px). Skipped only when Chromium is missing and cannot be installed
     (scripts/browser_check.sh installs it)."""
     import shutil as _sh
     import subprocess
@@ -205,7 +206,7 @@ def test_html_fits_a_phone_in_chromium(shared_build, tmp_path):
     if not _sh.which("chromium") and not _sh.which("apt-get"):
         pytest.skip("no chromium and no apt-get")
     shots = Path(__file__).resolve().parents[2] / "tests" / "output"
-    for page, width in (("isolation_report.html", 390), ("isolation_report.html", 1280), ("index.html", 390)):
+    for page, width in (("isolation_report.html", 390), ("index.html", 390)):
         png = shots / f"{page[:-5]}-{width}.png"
         r = subprocess.run(["bash", str(script), str(shared_build / page), str(png), str(width)],
                            capture_output=True, text=True, timeout=600)
