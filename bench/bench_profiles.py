@@ -201,6 +201,14 @@ def machine() -> list[str]:
             f"- Python {platform.python_version()}; {', '.join(versions)}"]
 
 
+def cpu_probe() -> float:
+    """Seconds for a fixed pure-Python loop (20 million additions) in a fresh interpreter: this VM's
+    speed varies by up to 1.6x over a day, so the results record it at the start and end of the run."""
+    cmd = [sys.executable, "-c", "import time\nt = time.perf_counter()\ns = 0\nfor i in range(20_000_000):\n"
+           "    s += i\nprint(time.perf_counter() - t)"]
+    return float(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--large", type=int, default=193, help="profiles of the large row (default 193: every UN member)")
@@ -225,6 +233,7 @@ def main(argv=None) -> int:
                             text=True).stdout.strip()
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
                            text=True).stdout.strip()
+    probe_start = cpu_probe()
     with open(scratch / "bench.log", "w") as log:
         b = Bench(scratch, log)
         if b.data.exists():
@@ -283,6 +292,7 @@ def main(argv=None) -> int:
         row("after changing data/curated/leader_visits.csv (read by every report)", None, table,
             "every report rebuilt")
 
+    probe_end = cpu_probe()
     table_md = ["| work | naive s | `analysis build` s | ratio | peak RSS MB | how |", "|---|---:|---:|---:|---:|---|"]
     table_md += [f"| {a} | {b_} | {c} | {d} | {e} | {f} |" for a, b_, c, d, e, f in rows]
     print("\n".join(table_md))
@@ -291,7 +301,9 @@ def main(argv=None) -> int:
         text = ["# Benchmark: the build at every size", "",
                 f"Run {started.strftime('%Y-%m-%d %H:%M UTC')} at commit `{commit}`"
                 f"{' (with uncommitted changes)' if dirty else ''} with:", "", "```", command.strip(), "```", "",
-                "Machine:", "", *machine(), "", *table_md, "",
+                "Machine:", "", *machine(),
+                f"- CPU speed probe (a fixed pure-Python loop, lower is faster): {probe_start:.2f} s at the start, "
+                f"{probe_end:.2f} s at the end", "", *table_md, "",
                 "Naive = the papermill CLI and the `jupyter nbconvert` CLI, one report after the other (a fresh "
                 "kernel and a fresh Python per step). Cold = empty memo store and empty output folder; warm = the "
                 "memo store of a previous build on the same data. Peak RSS is the build's whole process tree, "
