@@ -25,3 +25,8 @@ def percent(x) -> str:
         return "under 0.01%"
     digits = 0 if abs(pct) >= 10 else (1 if abs(pct) >= 1 else 2)
     return f"{pct:.{digits}f}%"
+
+
+def day(ts) -> str:
+    """A date for a sentence: "22 September 2025" (any date, datetime or pandas Timestamp)."""
+    return f"{ts.day} {ts:%B %Y}"

@@ -17,6 +17,16 @@ def test_plural():
     assert labels.plural(0, "state") == "0 states"
 
 
+def test_dates_in_sentences_are_words():
+    import datetime
+
+    import pandas as pd
+
+    from analysis.words import day
+    assert day(pd.Timestamp("2025-09-02")) == "2 September 2025"
+    assert day(datetime.date(2024, 6, 20)) == "20 June 2024"
+
+
 def test_every_ukraine_resolution_is_described():
     for symbol in config.UKRAINE_RESOLUTIONS:
         assert labels.resolution(symbol), symbol

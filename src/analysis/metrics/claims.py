@@ -18,7 +18,7 @@ from analysis import config
 from analysis.datasets import asof as _asof
 from analysis.datasets import codes
 from analysis.metrics import allies, economy, events, membership, stances, travel, votes
-from analysis.words import percent, plural
+from analysis.words import day, percent, plural
 
 ARTICLE_DATE = "2024-06-20"
 ARTICLE = "Henry-Laur Allik, \"The list of Vladimir Putin's remaining autocratic allies\", Deutsche Welle, June 2024"
@@ -119,8 +119,8 @@ def _dprk_mutual_defence(ts) -> Result:
     if t.empty:
         return Result(NOT_SUPPORTED, "no mutual-defence treaty with the DPRK signed by this date", ev)
     r = t.iloc[-1]
-    force = f"in force {r['in_force'].date()}" if pd.notna(r["in_force"]) else "not yet in force on this date"
-    return Result(SUPPORTED, f"{r['title']} signed {r['signed'].date()} ({force}); mutual assistance in "
+    force = f"in force {day(r['in_force'])}" if pd.notna(r["in_force"]) else "not yet in force on this date"
+    return Result(SUPPORTED, f"{r['title']} signed {day(r['signed'])} ({force}); mutual assistance in "
                              f"{r['mutual_assistance_article']}.", ev)
 
 
@@ -140,7 +140,7 @@ def _iran_visit(ts) -> Result:
     v = v[v["iso3"] == "IRN"]
     if v.empty:
         return Result(NOT_SUPPORTED, "no visit to Iran since the invasion in the data", v)
-    return Result(SUPPORTED, f"Visited Iran on {v['start_date'].iloc[0].date()} ({v['purpose'].iloc[0]}); "
+    return Result(SUPPORTED, f"Visited Iran on {day(v['start_date'].iloc[0])} ({v['purpose'].iloc[0]}); "
                              f"{len(travel.visits(ts))} foreign visits since the invasion in all.", v)
 
 
@@ -149,7 +149,7 @@ def _china_may_visit(ts) -> Result:
     v = v[(v["iso3"] == "CHN") & (v["start_date"] < pd.Timestamp("2024-06-01"))]
     if v.empty:
         return Result(NOT_SUPPORTED, "no visit to China in May 2024 in the data", v)
-    return Result(SUPPORTED, f"State visit to China {v['start_date'].iloc[0].date()} to {v['end_date'].iloc[0].date()}. "
+    return Result(SUPPORTED, f"State visit to China {day(v['start_date'].iloc[0])} to {day(v['end_date'].iloc[0])}. "
                              f"Xi Jinping's 2023 visit to Russia is outside this data (not checked).", v)
 
 
@@ -208,7 +208,7 @@ def _syria_stronghold(ts) -> Result:
     s = stances.stance(ts).set_index("iso3").loc["SYR"]
     votes_now = f"its stance on the votes is '{stances.LABELS[str(s['stance'])]}' ({s['reason']})"
     if len(g):
-        return Result(NOT_SUPPORTED, f"The government of Bashar al-Assad fell on {g['start'].iloc[0].date()}; "
+        return Result(NOT_SUPPORTED, f"The government of Bashar al-Assad fell on {day(g['start'].iloc[0])}; "
                       f"the new government no longer votes with Russia: {votes_now}.", g)
     verdict = SUPPORTED if str(s["stance"]) in stances.WITH_RUSSIA else PARTLY
     ev = stances.stance(ts).query("iso3 == 'SYR'")[["iso3", "stance", "reason"]]

@@ -5,6 +5,7 @@ import pandas as pd
 
 from analysis.datasets import asof as _asof
 from analysis.datasets import data
+from analysis.words import day
 
 
 def active(spells: pd.DataFrame, when) -> pd.Series:
@@ -130,13 +131,13 @@ def icc_status(iso3: str, as_of=None) -> str:
     ts = _asof.resolve(as_of)
     party = iso3 in members_of("ICC", ts)
     n = icc_notices(iso3, ts)
-    words = f"{codes.display_name(iso3)} is {'a party' if party else 'not a party'} to the Rome Statute on {ts.date()}"
+    words = f"{codes.display_name(iso3)} is {'a party' if party else 'not a party'} to the Rome Statute on {day(ts)}"
     if n.empty:
         return words + "."
     parts = []
     for r in n.itertuples():
-        eff = f", effective {r.effective.date()}" if pd.notna(r.effective) else ""
-        parts.append(f"{ICC_WORDS[r.event]} on {r.date.date()}{eff} ({STATUS_WORDS[r.status]})")
+        eff = f", effective {day(r.effective)}" if pd.notna(r.effective) else ""
+        parts.append(f"{ICC_WORDS[r.event]} on {day(r.date)}{eff} ({STATUS_WORDS[r.status]})")
     counted = ""
     if party and (n["status"] != "confirmed").any():
         counted = " It is counted as a party; the status is uncertain until the notices are confirmed."

@@ -9,6 +9,7 @@ from analysis.metrics import alignment, economy, membership, travel, votes
 from analysis.metrics import stances as _stance
 from analysis.report import labels
 from analysis.report.display import md_escape
+from analysis.words import day
 
 
 def facts(iso3: str, as_of=None, **thresholds) -> dict:
@@ -87,9 +88,9 @@ def dossier_text(iso3: str, as_of=None, **thresholds) -> str:
     tr = f["treaties"]
     if len(tr):
         parts.append("Treaties with Russia: " + "; ".join(
-            f"{md_escape(t.title)} (signed {t.signed:%Y-%m-%d}"
-            + (f", in force {t.in_force:%Y-%m-%d}" if pd.notna(t.in_force) else "")
-            + (f", ended {t.ended:%Y-%m-%d}" if pd.notna(getattr(t, "ended", pd.NaT)) else "")
+            f"{md_escape(t.title)} (signed {day(t.signed)}"
+            + (f", in force {day(t.in_force)}" if pd.notna(t.in_force) else "")
+            + (f", ended {day(t.ended)}" if pd.notna(getattr(t, "ended", pd.NaT)) else "")
             + (f", mutual assistance {md_escape(t.mutual_assistance_article)}"
                if isinstance(t.mutual_assistance_article, str) else "")
             + ")" for t in tr.itertuples()) + ".")

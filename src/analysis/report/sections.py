@@ -17,6 +17,7 @@ from analysis.metrics import blocs as _blocs
 from analysis.metrics import stances as _stance
 from analysis.report import charts, labels, profile, sources
 from analysis.report.display import Section, md_escape
+from analysis.words import day
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def context(as_of=None, focus=None, **thresholds) -> Context:
 
 
 def _d(ts) -> str:
-    return f"{pd.Timestamp(ts):%-d %B %Y}"
+    return day(pd.Timestamp(ts))
 
 
 def header(ctx: Context) -> Section:

@@ -11,10 +11,11 @@ from analysis.metrics import allies, claims, stances, ties, timeline
 from analysis.report import change_charts, charts, thesis
 from analysis.report.display import Section, md_escape
 from analysis.report.sections import mention
+from analysis.words import day
 
 
 def _d(ts) -> str:
-    return f"{pd.Timestamp(ts):%-d %B %Y}"
+    return day(pd.Timestamp(ts))
 
 
 def thesis_section(ctx) -> Section:
