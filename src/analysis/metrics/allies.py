@@ -54,11 +54,11 @@ def _why(r, ally_ties: float, partner_ties: float) -> str:
     if r.side == "ally" and r.stance not in stances.WITH_RUSSIA:
         return f"arms Russia's war (SIPRI deliveries since 2022): {votes}; {tie}"
     if r.side == "ally":
-        return f"votes with Russia and ties >= {ally_ties:g}: {votes}; {tie}"
+        return f"votes with Russia and has ties worth {ally_ties:g} points or more: {votes}; {tie}"
     if r.side == "partner" and r.stance in stances.WITH_RUSSIA:
-        return f"votes with Russia but ties < {ally_ties:g}: {votes}; {tie}"
+        return f"votes with Russia but has ties worth under {ally_ties:g} points: {votes}; {tie}"
     if r.side == "partner":
-        return f"does not vote with Russia but ties >= {partner_ties:g}: {votes}; {tie}"
+        return f"does not vote with Russia but has ties worth {partner_ties:g} points or more: {votes}; {tie}"
     return f"{votes}; {tie}"
 
 

@@ -192,8 +192,9 @@ def methods_model(ctx) -> Section:
            "(a volume, because the SIPRI extract holds only deals with Russia, so no state's total imports are known); "
            f"trade with Russia counts half from {ties.TRADE_GDP[0]:.0%} and fully from {ties.TRADE_GDP[1]:.0%} of the "
            f"state's GDP; arms to Russia count from {ties.ARMS_TO_RUSSIA_MIN:g} million TIV since 2022. "
-           f"**Allies**: vote with Russia and ties >= {allies.ALLY_TIES:g}, or arm Russia's war. **Partners**: vote "
-           f"with Russia with fewer ties, or ties >= {allies.PARTNER_TIES:g} without voting with Russia.")
+           f"**Allies**: vote with Russia and have ties worth {allies.ALLY_TIES:g} points or more, or arm Russia's "
+           f"war. **Partners**: vote with Russia with fewer ties, or have ties worth {allies.PARTNER_TIES:g} points "
+           "or more without voting with Russia.")
     sens = allies.sensitivity(ctx.as_of, **t)
     sec.table(sensitivity_shown(sens), caption="Allies and partners when one setting moves (weights set to 0 or doubled)",
               max_rows=60)
