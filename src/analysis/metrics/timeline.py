@@ -29,7 +29,11 @@ def isolation(as_of=None) -> pd.DataFrame:
     """One row per resolution of the Ukraine set voted on or before ``as_of``: resolution, label,
     date, record, members, the official totals, and for v in yes/no/abstain/absent/unknown the
     columns ``members_<v>``, ``population_<v>``, ``gdp_<v>`` (shares)."""
-    ts = _asof.resolve(as_of)
+    return _isolation(_asof.resolve(as_of))
+
+
+@data.memo
+def _isolation(ts) -> pd.DataFrame:
     t = votes.tallies(None, ts)
     lv = votes.long_votes(list(t["resolution"]), ts, include_partial=True)
     lv = lv.assign(vote=lv["vote"].astype(str)).join(_weights(), on="iso3")
@@ -46,6 +50,22 @@ def isolation(as_of=None) -> pd.DataFrame:
         rows.append(row)
     out = pd.DataFrame(rows)
     return out
+
+
+#: Resolutions of the emergency session that demand Russia's withdrawal (comparable texts).
+DEMANDS = ("A/RES/ES-11/1", "A/RES/ES-11/4", "A/RES/ES-11/6", "A/RES/ES-11/7")
+
+
+def demand_votes(as_of=None) -> dict[str, pd.Series]:
+    """Rows of :func:`isolation` to compare: ``first``, the first demand that Russia withdraw
+    (ES-11/1); ``low``, the latest comparable demand with a full record (the first again when there
+    is none yet); ``last``, the latest vote of the set. The thesis and the isolation chart both say
+    "from the first demand to the latest comparable one" with these."""
+    iso = isolation(as_of)
+    first = iso[iso["label"] == "ES-11/1"]
+    first = first.iloc[0] if len(first) else iso.iloc[0]
+    demands = iso[iso["resolution"].isin(DEMANDS) & (iso["record"] == "full") & (iso["date"] > first["date"])]
+    return {"first": first, "low": demands.iloc[-1] if len(demands) else first, "last": iso.iloc[-1]}
 
 
 def dates(as_of=None, since: int = 2014) -> list[pd.Timestamp]:

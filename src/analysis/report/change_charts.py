@@ -37,9 +37,10 @@ def isolation_chart(as_of=None):
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x:.0%}"))
     ax.grid(axis="y")
     ax.legend(loc="lower left")
-    first = iso[iso["label"] == "ES-11/1"].iloc[0] if (iso["label"] == "ES-11/1").any() else iso.iloc[0]
-    known = iso[full] if full.any() else iso
-    last = known.iloc[-1]  # the latest full record: population and GDP are known on full records only
+    # from the first demand that Russia withdraw to the latest comparable one (a full record: population
+    # and GDP are known on full records only), as the thesis says it
+    picked = timeline.demand_votes(as_of)
+    first, last = picked["first"], picked["low"]
     title = f"{first.yes} members with {first.gdp_yes:.0%} of GDP voted yes in {first.date:%B %Y}"
     if last.resolution != first.resolution:
         title += f"; {last.yes} with {last.gdp_yes:.0%} of GDP on {last.label} in {last.date:%B %Y}"

@@ -13,9 +13,8 @@ from analysis.datasets import asof as _asof
 from analysis.datasets import data
 from analysis.metrics import allies, claims, stances, timeline
 from analysis.report import labels
+from analysis.words import day
 
-#: Resolutions of the emergency session that demand Russia's withdrawal (comparable texts).
-DEMANDS = ("A/RES/ES-11/1", "A/RES/ES-11/4", "A/RES/ES-11/6", "A/RES/ES-11/7")
 ANCHORS = {"votes": "isolation-over-time", "stance": "where-the-world-stands", "allies": "allies",
            "moved": "who-moved", "claims": "claims"}
 
@@ -33,16 +32,11 @@ _THE = ("United ", "Netherlands", "Philippines", "Central African", "Dominican R
 
 
 def _d(ts) -> str:
-    return f"{pd.Timestamp(ts):%-d %B %Y}"
+    return day(pd.Timestamp(ts))
 
 
 def _votes(as_of) -> dict:
-    iso = timeline.isolation(as_of)
-    first = iso[iso["label"] == "ES-11/1"]
-    first = first.iloc[0] if len(first) else iso.iloc[0]
-    demands = iso[iso["resolution"].isin(DEMANDS) & (iso["record"] == "full") & (iso["date"] > first["date"])]
-    low = demands.iloc[-1] if len(demands) else first  # the latest comparable demand
-    return {"first": first, "low": low, "last": iso.iloc[-1], "n": len(iso)}
+    return {**timeline.demand_votes(as_of), "n": len(timeline.isolation(as_of))}
 
 
 def _stance_at(ts, **thresholds) -> pd.DataFrame:
