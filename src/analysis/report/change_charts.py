@@ -22,21 +22,24 @@ def isolation_chart(as_of=None):
     iso = timeline.isolation(as_of)
     fig, ax = style.figure(3.8)
     colors = {"members": style.BLUE, "population": style.ORANGE, "gdp": style.GREEN}
-    full = iso["record"] == "full"
+    full = (iso["record"] == "full").to_numpy()
+    # one slot per vote, in date order: six votes fell within a year of the invasion, and on a time axis
+    # their labels piled up; the date is under each vote's label
+    x = np.arange(len(iso))
     for key, label in _MEASURES:
         # on a partial record only the members' share is known (official totals); the population and GDP of
         # the states whose vote no source gives yet are unknown, so those two lines stop at the last full record
         y = iso[f"{key}_yes"] if key == "members" else iso[f"{key}_yes"].where(full)
-        ax.plot(iso["date"], y, color=colors[key], lw=1.8, label=f"Share of {label}")
-        ax.scatter(iso.loc[full, "date"], y[full], color=colors[key], s=18, zorder=3)
-        ax.scatter(iso.loc[~full, "date"], y[~full], facecolor="white", edgecolor=colors[key], s=26, zorder=3)
-    for r in iso.itertuples():
-        ax.annotate(r.label, (r.date, r.members_yes), xytext=(0, 7), textcoords="offset points", ha="center",
-                    fontsize=6.5, color=style.GREY)
+        ax.plot(x, y, color=colors[key], lw=1.8, label=f"Share of {label}")
+        ax.scatter(x[full], y[full], color=colors[key], s=18, zorder=3)
+        ax.scatter(x[~full], y[~full], facecolor="white", edgecolor=colors[key], s=26, zorder=3)
+    ax.set_xticks(x, [r.label.replace(" (", "\n(") if "(" in r.label else f"{r.label}\n{r.date:%b %Y}"
+                      for r in iso.itertuples()], fontsize=7)
+    ax.set_xlim(-0.5, len(iso) - 0.5)
+    ax.set_xlabel("General Assembly votes on Ukraine, in date order")
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x:.0%}"))
     ax.grid(axis="y")
-    ax.legend(loc="lower left")
     # from the first demand that Russia withdraw to the latest comparable one (a full record: population
     # and GDP are known on full records only), as the thesis says it
     picked = timeline.demand_votes(as_of)
@@ -49,7 +52,8 @@ def isolation_chart(as_of=None):
                 "General Assembly resolution on Ukraine", style.sources("un_votes", "countries"),
                 note=(f"Hollow markers: {partial} partial record{'' if partial == 1 else 's'}: members from the official "
                       "totals; population and GDP not drawn, as not every member's vote is known yet. " if partial else "")
-                + "Population and GDP: World Bank, latest year per country, held fixed.")
+                + "Population and GDP: World Bank, latest year per country, held fixed.",
+                legend=ax.get_lines(), legend_ncol=3)
     return fig, iso
 
 
