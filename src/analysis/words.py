@@ -28,5 +28,10 @@ def percent(x) -> str:
 
 
 def day(ts) -> str:
-    """A date for a sentence: "22 September 2025" (any date, datetime or pandas Timestamp)."""
+    """A date for a sentence: "22 September 2025" (a date, datetime, pandas Timestamp or an ISO
+    "YYYY-MM-DD" string)."""
+    if isinstance(ts, str):
+        import datetime
+
+        ts = datetime.date.fromisoformat(ts[:10])
     return f"{ts.day} {ts:%B %Y}"

@@ -16,12 +16,9 @@ import pandas as pd
 from analysis import config
 from analysis.datasets import asof as _asof
 from analysis.datasets import data
+from analysis.words import day
 
 COLUMNS = ["source", "table", "through", "through_text", "partial_records", "reviewed", "note"]
-
-
-def _d(ts) -> str:
-    return f"{pd.Timestamp(ts):%-d %B %Y}"
 
 
 def _reviews(ts: pd.Timestamp) -> dict[str, pd.Timestamp]:
@@ -61,7 +58,7 @@ def summary(as_of=None) -> pd.DataFrame:
     full_last = res.loc[record == "full", "date"].max()
     rows.append({"source": "UN General Assembly votes", "table": "un_resolutions", "through": res["date"].max(),
                  "partial_records": len(partial), "reviewed": reviewed.get("un_votes_partial"),
-                 "note": (f"full roll calls (UN Digital Library) through {_d(full_last)}; later votes are partial "
+                 "note": (f"full roll calls (UN Digital Library) through {day(full_last)}; later votes are partial "
                           "records: official totals, not every member's vote" if len(partial) else
                           "full roll calls (UN Digital Library)")})
     for name, source, cols in (("leader_visits", "Putin's foreign trips", ["start_date", "end_date"]),
@@ -89,7 +86,7 @@ def summary(as_of=None) -> pd.DataFrame:
         rows.append({"source": source, "table": name, "through": int(years.max()) if len(years) else None,
                      "partial_records": 0, "reviewed": None, "note": note})
     out = pd.DataFrame(rows, columns=[c for c in COLUMNS if c != "through_text"])
-    out["through_text"] = [(_d(t) if isinstance(t, pd.Timestamp) else (str(t) if t is not None else "n/a"))
+    out["through_text"] = [(day(t) if isinstance(t, pd.Timestamp) else (str(t) if t is not None else "n/a"))
                            for t in out["through"]]
     out["partial_records"] = out["partial_records"].astype(int)
     return out[COLUMNS]
@@ -110,7 +107,7 @@ def line(as_of=None) -> str:
             text = f"{words} through {s.at[table, 'through_text']}"
             rev = s.at[table, "reviewed"]
             if pd.notna(rev) and isinstance(s.at[table, "through"], pd.Timestamp) and rev > s.at[table, "through"]:
-                text += f" (sources checked to {_d(rev)})"
+                text += f" (sources checked to {day(rev)})"
             parts.append(text)
     text = "; ".join(parts)
     return text[:1].upper() + text[1:] + "." if text else ""

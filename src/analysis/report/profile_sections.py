@@ -10,7 +10,8 @@ from analysis.metrics import economy, membership, travel
 from analysis.metrics import stances as _stance
 from analysis.report import labels, profile, profile_charts, sources
 from analysis.report.display import Section, md_escape
-from analysis.report.sections import Context, _d
+from analysis.report.sections import Context
+from analysis.words import day
 
 
 def votes(ctx: Context) -> Section:
@@ -34,7 +35,7 @@ def trade(ctx: Context) -> Section:
     last_full = ctx.as_of.year - 1
     if d.empty:
         first = int(data.trade()["year"].min())
-        return sec.md(f"Russia's goods trade by partner (IMF) starts with {first}; on {_d(ctx.as_of)} no year of it "
+        return sec.md(f"Russia's goods trade by partner (IMF) starts with {first}; on {day(ctx.as_of)} no year of it "
                       f"is known yet (a year counts as known from the next year), so there is no trend to show.")
     usable = d[d["status"].isin(["both", "exports only", "imports only"])]
     span = labels.years([d["year"].min(), d["year"].max()]).replace(" and ", "–")
@@ -48,7 +49,7 @@ def trade(ctx: Context) -> Section:
     lines = [f"{n}." for n in notes]
     if int(d["year"].max()) < last_full:
         lines.append(f"{labels.years(range(int(d['year'].max()) + 1, last_full + 1))}: not yet in the IMF data "
-                     f"on {_d(ctx.as_of)}; the current year, {ctx.as_of.year}, is not complete and is not shown.")
+                     f"on {day(ctx.as_of)}; the current year, {ctx.as_of.year}, is not complete and is not shown.")
     ex = d[d["status"] == "excluded"]
     lines += [f"Left out in {int(r.year)}: {md_escape(r.note)}." for r in ex.itertuples() if r.note]
     if lines:
@@ -61,7 +62,7 @@ def trade(ctx: Context) -> Section:
 def header(ctx: Context) -> Section:
     sec = Section()
     f = profile.facts(ctx.focus[0], ctx.as_of)
-    sec.md(f"# {md_escape(f['name'])} and Russia\n\n**Country profile, data as of {_d(ctx.as_of)}.** "
+    sec.md(f"# {md_escape(f['name'])} and Russia\n\n**Country profile, data as of {day(ctx.as_of)}.** "
            f"{md_escape(f['region'])}; UN member "
            f"since {f['un_member_from']}; population {f['population']:,.0f} ({f['population_year']}).\n\n"
            f"Stance: **{_stance.LABELS.get(f['stance'], f['stance'])}** — {md_escape(f['reason'])}.")
@@ -100,13 +101,13 @@ def visits(ctx: Context) -> Section:
     invasion = pd.Timestamp(config.INVASION_DATE)
     if ctx.as_of < invasion:
         return sec.md(f"Vladimir Putin's foreign visits are counted from Russia's full-scale invasion of Ukraine on "
-                      f"{_d(invasion)}; this profile's date, {_d(ctx.as_of)}, is before it, so there are none to "
+                      f"{day(invasion)}; this profile's date, {day(ctx.as_of)}, is before it, so there are none to "
                       "show.")
     v = travel.visits(ctx.as_of, since=config.INVASION_DATE)
     v = v[v["iso3"] == ctx.focus[0]]
     if v.empty:
         name = md_escape(profile.facts(ctx.focus[0], ctx.as_of)["name"])
-        sec.md(f"Vladimir Putin has not visited {name} since the invasion of {_d(invasion)} (per the visits table).")
+        sec.md(f"Vladimir Putin has not visited {name} since the invasion of {day(invasion)} (per the visits table).")
     else:
         sec.table(v[["start_date", "end_date", "city", "purpose", "icc_party", "source_url"]], slug="visits")
     return sec

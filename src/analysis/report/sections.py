@@ -46,14 +46,10 @@ def context(as_of=None, focus=None, **thresholds) -> Context:
     return Context(ts, focus, {k: v for k, v in t.items()})
 
 
-def _d(ts) -> str:
-    return day(pd.Timestamp(ts))
-
-
 def header(ctx: Context) -> Section:
     sec = Section()
     sec.md(f"# Russia's international isolation\n\n"
-           f"**As of {_d(ctx.as_of)}.** {coverage.line(ctx.as_of)} "
+           f"**As of {day(ctx.as_of)}.** {coverage.line(ctx.as_of)} "
            f"Report built {_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M} UTC.\n\n"
            "Who still stands with Russia, who condemns it, and how that has changed since 2014 — measured from "
            "UN General Assembly roll calls, Russia's treaties and the unfriendly-states list, the ICC and "
@@ -74,10 +70,10 @@ def votes_intro(ctx: Context) -> Section:
     span = " to ".join(ends) if ends else (mention(ctx, es["resolution"].iloc[0], es["label"].iloc[0]) if len(es) else "")
     partial = t[t["record"] == "partial"] if "record" in t else t.iloc[0:0]
     sec.md(f"{labels.plural(len(t), 'General Assembly resolution')} on Russia's war against Ukraine went to a recorded vote by "
-           f"{_d(ctx.as_of)}: " + ", ".join(other) + (f", and {len(es)} of the eleventh emergency special "
+           f"{day(ctx.as_of)}: " + ", ".join(other) + (f", and {len(es)} of the eleventh emergency special "
            f"session, {span}" if len(es) else "") + ". *Absent* counts states that did not vote, which is itself "
            "a stance." + (f" {len(partial)} of them are **partial records** ("
-           + ", ".join(f"{mention(ctx, r.resolution, r.label)}, {_d(r.date)}" for r in partial.itertuples())
+           + ", ".join(f"{mention(ctx, r.resolution, r.label)}, {day(r.date)}" for r in partial.itertuples())
            + "): their official totals are shown, but not every member's vote is known yet ("
            + ", ".join(f"{int(u)} of {int(m)}" for u, m in zip(partial["unknown"], partial["members"]))
            + " members unknown), so per-country measures (switches, absences, stance, blocs, agreement) leave them out until "
@@ -111,7 +107,7 @@ def switches(ctx: Context, first: str = "A/RES/ES-11/1", second: str = "A/RES/ES
     sw = votes.vote_switches(first, second, ctx.as_of)
     names = data.countries().set_index("iso3")["name"]
     dates = t.set_index("resolution")["date"]
-    sec.md(f"The votes of {_d(dates[first])} on {mention(ctx, first, a)} against those of {_d(dates[second])} on "
+    sec.md(f"The votes of {day(dates[first])} on {mention(ctx, first, a)} against those of {day(dates[second])} on "
            f"{mention(ctx, second, b)}.")
     tt = table.copy()
     tt.index = [f"{v} on {a}" for v in tt.index]
@@ -255,7 +251,7 @@ def icc_visits(ctx: Context) -> Section:
 
 def travel_summary(ctx: Context) -> str:
     v = travel.visits_since_warrant(ctx.as_of)
-    return (f"The ICC issued its arrest warrant for Vladimir Putin on {_d(config.ICC_WARRANT_DATE)}. A state party to "
+    return (f"The ICC issued its arrest warrant for Vladimir Putin on {day(config.ICC_WARRANT_DATE)}. A state party to "
             f"the Rome Statute is obliged to arrest him. Since then he made {len(v)} foreign visits; "
             f"{int(v['icc_party'].sum())} went to states bound by the Statute on the day of the visit (derived from "
             "the memberships table, not typed).")
@@ -361,14 +357,14 @@ def visits_map(ctx: Context) -> Section:
 
 def visits_timeline(ctx: Context) -> Section:
     if travel.visits(ctx.as_of).empty:  # an early as-of date: nothing yet
-        return Section().md(f"No foreign visit by Vladimir Putin since 24 February 2022 is recorded by {_d(ctx.as_of)}.")
+        return Section().md(f"No foreign visit by Vladimir Putin since 24 February 2022 is recorded by {day(ctx.as_of)}.")
     return Section().chart(charts.visits_timeline(ctx.as_of), "visits-timeline")
 
 
 def arms_exports(ctx: Context) -> Section:
     g = economy.arms_exports_totals(ctx.as_of, 2014, 12)
     if len(g) < 2 or not g["tiv"].sum() > 0:  # no full year of deliveries since 2014 known yet
-        return Section().md(f"No Russian arms deliveries since 2014 are recorded by SIPRI as of {_d(ctx.as_of)} "
+        return Section().md(f"No Russian arms deliveries since 2014 are recorded by SIPRI as of {day(ctx.as_of)} "
                             "(a year's deliveries count as known from the next year).")
     return Section().chart(charts.arms_exports_chart(ctx.as_of), "arms-exports-top-recipients")
 
@@ -376,7 +372,7 @@ def arms_exports(ctx: Context) -> Section:
 def trade_partners(ctx: Context) -> Section:
     if not economy.trade_known(ctx.as_of):
         return Section().md(f"Russia's goods trade by partner for {economy.TRADE_BASE_YEAR} and later is not yet "
-                            f"known on {_d(ctx.as_of)} (a year's trade counts as known from the next year).")
+                            f"known on {day(ctx.as_of)} (a year's trade counts as known from the next year).")
     return Section().chart(charts.trade_partners_chart(ctx.as_of), "trade-top-partners")
 
 

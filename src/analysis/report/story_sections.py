@@ -14,10 +14,6 @@ from analysis.report.sections import mention
 from analysis.words import day
 
 
-def _d(ts) -> str:
-    return day(pd.Timestamp(ts))
-
-
 def thesis_section(ctx) -> Section:
     """The thesis (two or three sentences) and at most five findings, each linked to its section;
     saved as ``thesis`` and ``key-numbers`` for the site index."""
@@ -51,7 +47,7 @@ def who_moved(ctx, first: str = "2022-12-31") -> Section:
     """Slope chart of stance classes from ``first`` to as_of, and the movers with named reasons."""
     sec = Section()
     if ctx.as_of <= pd.Timestamp(first):
-        return sec.md(f"The report date is before {_d(first)}: no change to show yet.")
+        return sec.md(f"The report date is before {day(first)}: no change to show yet.")
     sec.chart(change_charts.movers_chart(first, ctx.as_of, **ctx.thresholds), "who-moved")
     # the world map at the end of 2022, to set beside the map of today in "Where the world stands"
     sec.chart(charts.stance_map(pd.Timestamp(first), **ctx.thresholds), "stance-by-state-2022")
@@ -65,7 +61,7 @@ def who_moved(ctx, first: str = "2022-12-31") -> Section:
     words = {c: stances.LABELS.get(c, c) for c in set(m["stance_then"].astype(str)) | set(m["stance_now"].astype(str))}
     shown = m.assign(stance_then=m["stance_then"].astype(str).map(words), stance_now=m["stance_now"].astype(str).map(words))
     sec.table(shown[["name", "stance_then", "stance_now", "direction", "reason_now"]].head(15),
-              caption=f"The 15 largest economies among the {len(m)} members whose stance changed since {_d(first)}",
+              caption=f"The 15 largest economies among the {len(m)} members whose stance changed since {day(first)}",
               slug="movers-largest")
     sec.save(m, "stance-movers")
     return sec
@@ -77,7 +73,7 @@ def allies_section(ctx) -> Section:
     al, pa = a[a["side"] == "ally"], a[a["side"] == "partner"]
     sec.md(f"Votes alone cannot say who stands with Russia: the article's allies are allies through treaties, arms, "
            f"trade and visits. Read on both axes (rule in Methods), the data name **{len(al)} allies** and "
-           f"{len(pa)} partners on {_d(ctx.as_of)}.")
+           f"{len(pa)} partners on {day(ctx.as_of)}.")
     sec.table(al[["name", "stance", "score", "why"]], caption="Allies of Russia, with the evidence", slug="allies")
     sec.table(pa[["name", "stance", "score", "why"]], caption="Partners of Russia (tied to it, or voting with it "
               "with few ties)", slug="partners", max_rows=40)
@@ -106,7 +102,7 @@ def scorecard(ctx) -> Section:
     second = ctx.as_of if ctx.as_of > pd.Timestamp(claims.ARTICLE_DATE) else latest
     c = claims.compare(claims.ARTICLE_DATE, second)
     sec.md(f"Source: {claims.ARTICLE}. Each claim is checked with the data as known on the article's date "
-           f"({_d(claims.ARTICLE_DATE)}) and on {_d(second)}. " + " · ".join(
+           f"({day(claims.ARTICLE_DATE)}) and on {day(second)}. " + " · ".join(
                f"{mark} {words}" for mark, words in zip(_COLOUR.values(), ("supported", "partly", "not supported",
                                                                              "not checkable with this data"))) + ".")
     card = pd.DataFrame({

@@ -31,10 +31,6 @@ _THE = ("United ", "Netherlands", "Philippines", "Central African", "Dominican R
         "Republic of", "Democratic Republic", "Russian", "Syrian", "Czech", "Comoros", "Marshall", "Solomon")
 
 
-def _d(ts) -> str:
-    return day(pd.Timestamp(ts))
-
-
 def _votes(as_of) -> dict:
     return {**timeline.demand_votes(as_of), "n": len(timeline.isolation(as_of))}
 
@@ -87,7 +83,7 @@ def thesis(as_of=None, n: dict | None = None, seen: set | None = None, **thresho
         s += f", and {last['yes']} on the latest vote, in {last['date']:%B %Y}{part}"
     c_then, c_now = n["then"].at["condemning", "gdp_share"], n["now"].at["condemning", "gdp_share"]
     s += (f". The states that condemn and sanction Russia held {labels.percent(c_then)} of the members' GDP on "
-          f"{_d(n['article'])} and hold {labels.percent(c_now)} on {_d(n['as_of'])}")
+          f"{day(n['article'])} and hold {labels.percent(c_now)} on {day(n['as_of'])}")
     if n["leaver"]:
         s += f", above all because {_names([n['leaver']])} ({labels.percent(n['leaver_gdp'])} of GDP) no longer votes with them"
     ally, prem = n["allies"], n["premise"]
@@ -127,7 +123,7 @@ def findings(as_of=None, n: dict | None = None, seen: set | None = None, **thres
                   f"{_named(low, seen)}, from "
                   f"{labels.percent(f['population_yes'])} to {labels.percent(low['population_yes'])} of their population and from "
                   f"{labels.percent(f['gdp_yes'])} to {labels.percent(low['gdp_yes'])} of their GDP."),
-        ("stance", f"On {_d(ts)}, {int(with_r['states'].sum())} of {int(now['n_members'].iloc[0])} members vote with "
+        ("stance", f"On {day(ts)}, {int(with_r['states'].sum())} of {int(now['n_members'].iloc[0])} members vote with "
                    f"Russia, with {labels.percent(with_r['population_share'].sum())} of the population and "
                    f"{labels.percent(with_r['gdp_share'].sum())} of GDP; the population figure is "
                    + _sensitive_leaning(ts, **thresholds) + "."),
@@ -169,7 +165,7 @@ def claims_finding(ts) -> str:
     c = claims.compare(claims.ARTICLE_DATE, ts)
     changed = c[c["changed"]]
     return (f"Of the DW article's {len(c)} checked claims, {int((c['verdict_now'] == claims.SUPPORTED).sum())} hold "
-            f"on {_d(ts)} and {len(changed)} verdicts changed since June 2024.")
+            f"on {day(ts)} and {len(changed)} verdicts changed since June 2024.")
 
 
 def key_numbers(as_of=None, n: dict | None = None, **thresholds) -> pd.DataFrame:
@@ -177,7 +173,7 @@ def key_numbers(as_of=None, n: dict | None = None, **thresholds) -> pd.DataFrame
     n = n or numbers(as_of, **thresholds)
     last, now = n["last"], n["now"]
     return pd.DataFrame([
-        {"name": "latest_yes", "label": f"States voting yes on the latest Ukraine vote ({_d(last['date'])})",
+        {"name": "latest_yes", "label": f"States voting yes on the latest Ukraine vote ({day(last['date'])})",
          "value": int(last["yes"]), "unit": "states", "denominator": f"{int(last['members'])} UN members"},
         {"name": "condemning_gdp_share", "label": "Share of world GDP in states that condemn and sanction Russia",
          "value": round(float(now.at["condemning", "gdp_share"]), 4), "unit": "share",
