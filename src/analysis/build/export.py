@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import html as _html
 import logging
 import re
@@ -98,6 +99,50 @@ class ReportHTMLExporter(HTMLExporter):
         super()._init_preprocessors()
         self.register_preprocessor(ReportCellFilter, enabled=True)
 
+    def from_notebook_node(self, nb, resources=None, **kw):
+        """As HTMLExporter's, without its last step: it parses the whole page again with
+        BeautifulSoup (pure Python; a third of an export) to give images without alternative text a
+        generic one and to make input and output areas focusable. :func:`_focusable` makes the same
+        two edits on the template's own markup."""
+        from nbconvert.exporters.templateexporter import TemplateExporter
+        from nbconvert.filters.highlight import Highlight2HTML
+        from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+        langinfo = nb.metadata.get("language_info", {})
+        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+        self.register_filter("highlight_code", self.filters.get(
+            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+        resources = self._init_resources(resources)
+        self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+            notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        return _focusable(html), resources
+
+
+_FOCUSABLE = re.compile(r'<div class="((?:[^"]*\s)?(?:jp-Cell-inputWrapper|jp-OutputArea-output)(?:\s[^"]*)?)"'
+                        r'(?![^>]*\btabindex=)')
+_IMG_NO_ALT = re.compile(r"<img\b(?![^>]*\balt=)")
+NO_ALT = "No description has been provided for this image"
+
+
+def _focusable(html: str) -> str:
+    """Input and output areas focusable (``tabindex="0"``: a keyboard can scroll a wide table)
+    and a generic alternative text on images that have none, as nbconvert's HTMLExporter does.
+    The markup is the template's: data strings inside it are escaped, so none can match."""
+    html = _FOCUSABLE.sub(lambda m: f'<div class="{m.group(1)}" tabindex="0"', html)
+    return _IMG_NO_ALT.sub(f'<img alt="{NO_ALT}"', html)
+
+
+@functools.lru_cache(maxsize=2)
+def _html_exporter(show_code: bool) -> ReportHTMLExporter:
+    """One exporter per setting, reused: a new one compiles its ten Jinja templates again (~60 ms).
+    Exports are serialised (``_HTML_LOCK``), so one instance is never used by two threads at once."""
+    exporter = ReportHTMLExporter()
+    exporter.exclude_input = not show_code
+    exporter.exclude_input_prompt = not show_code
+    exporter.exclude_output_prompt = not show_code
+    return exporter
+
 
 def print_version(nb):
     """A copy of ``nb`` for paper: each SVG figure becomes an image of the same SVG (a ``data:`` URI,
@@ -143,14 +188,10 @@ def export_html(nb, *, title: str | None = None, show_code: bool = False, report
     (:func:`print_version`)."""
     if for_print:
         nb = print_version(nb)
-    exporter = ReportHTMLExporter()
-    exporter.exclude_input = not show_code
-    exporter.exclude_input_prompt = not show_code
-    exporter.exclude_output_prompt = not show_code
     resources = {"metadata": {"name": title or "report", "path": str(path) if path else ""},
                  "report": report_info or {}}
     with _HTML_LOCK:  # CPython 3.11: compiling ASTs (jinja2 templates) in two threads at once can
-        html, _ = exporter.from_notebook_node(nb, resources=resources)  # raise SystemError (gh-106905)
+        html, _ = _html_exporter(bool(show_code)).from_notebook_node(nb, resources=resources)  # raise SystemError (gh-106905)
     return add_toc(html)
 
 
@@ -175,7 +216,9 @@ _HEADING = re.compile(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
 def add_toc(html: str, min_entries: int = 4) -> str:
     """Insert a table of contents (the h2 headings, with their h3 below) before the first h2. In
     print, ``print.css`` adds each heading's page number (``target-counter``)."""
-    entries = [(int(lvl), hid, re.sub(r"<[^>]+>|¶", "", text).strip()) for lvl, hid, text in _HEADING.findall(html)]
+    entries = [(int(lvl), hid, _html.escape(_html.unescape(re.sub(r"<[^>]+>", "", text)).replace("¶", "").strip(),
+                                            quote=False))
+               for lvl, hid, text in _HEADING.findall(html)]
     if sum(lvl == 2 for lvl, _, _ in entries) < min_entries:
         return html
     items, open_sub = [], False
