@@ -36,15 +36,15 @@ def profile_votes_chart(iso3: str, as_of=None):
     # The dot and the vote's words sit left of the axis at fixed distances in points (not data
     # units), and the resolution labels are pushed left of the widest words, so they never overlap.
     row = transforms.blended_transform_factory(ax.transAxes, ax.transData)
-    words = []
+    words, colors = [], []
     for yi, label in zip(y, t["label"]):
         vote = mine.get(label)
-        color = style.UNKNOWN_COLOR if vote == "unknown" else style.VOTE_COLORS.get(vote, style.NOT_MEMBER)
-        ax.scatter([0], [yi], s=70, color=color, edgecolor="#333333", linewidth=0.5, clip_on=False,
-                   transform=transforms.offset_copy(row, fig, x=-_DOT_PT, units="points"))
+        colors.append(style.UNKNOWN_COLOR if vote == "unknown" else style.VOTE_COLORS.get(vote, style.NOT_MEMBER))
         word = _UNKNOWN_WORDS if vote == "unknown" else style.VOTE_LABELS.get(vote, "not a member")
         words.append(ax.text(0, yi, word, ha="right", va="center", fontsize=8, linespacing=1.0,
                              transform=transforms.offset_copy(row, fig, x=-_WORDS_PT, units="points")))
+    ax.scatter(np.zeros(len(y)), y, s=70, c=colors, edgecolor="#333333", linewidth=0.5, clip_on=False,
+               transform=transforms.offset_copy(row, fig, x=-_DOT_PT, units="points"))  # one dot per vote
     renderer = fig.canvas.get_renderer()
     widest = max(w.get_window_extent(renderer).width for w in words) * 72 / fig.dpi
     ax.set_yticks(y, t["label"])

@@ -88,6 +88,30 @@ def _wrap(text: str, width_in: float, inch_per_char: float) -> list[str]:
     return lines
 
 
+def tight_layout(fig, rect: tuple) -> None:
+    """matplotlib's tight layout of ``fig`` within ``rect`` (figure fractions), measuring each Axes once.
+
+    - The engine is run directly: ``Figure.tight_layout`` leaves a placeholder layout engine on the
+      figure, which makes every ``savefig`` lay out and draw the whole figure once more.
+    - With a ``rect``, the engine measures every Axes (its ticks, labels and titles: most of the cost)
+      in a first pass, then again in a second pass that only moves the rect; nothing changes in
+      between, so the second pass reads the first one's measures. The result is identical.
+    """
+    measured: dict = {}
+    for ax in fig.axes:
+        def once(*args, _ax=ax, _measure=ax.get_tightbbox, **kwargs):
+            key = (id(_ax), tuple(id(a) for a in args), tuple(sorted((k, id(v)) for k, v in kwargs.items())))
+            if key not in measured:
+                measured[key] = _measure(*args, **kwargs)
+            return measured[key]
+        ax.get_tightbbox = once  # an instance attribute, removed below: the method is unchanged
+    try:
+        TightLayoutEngine(rect=rect).execute(fig)
+    finally:
+        for ax in fig.axes:
+            vars(ax).pop("get_tightbbox", None)
+
+
 def frame(fig, title: str, subtitle: str | None, source: str, note: str | None = None,
           legend: list | None = None, legend_ncol: int = 4) -> None:
     """Lay out a finished figure: title (the finding), subtitle (what is shown), an optional legend
@@ -112,9 +136,7 @@ def frame(fig, title: str, subtitle: str | None, source: str, note: str | None =
         fig.legend(handles=legend, ncol=legend_ncol, loc="lower center", bbox_to_anchor=(0.5, (bottom_in + 0.05) / h),
                    frameon=False, handlelength=1.6, columnspacing=1.4)
         bottom_in += 0.2 * rows + 0.15
-    # tight_layout's engine run directly: Figure.tight_layout leaves a placeholder layout engine on
-    # the figure, which makes every savefig draw the whole figure once more before drawing it
-    TightLayoutEngine(rect=(0, (bottom_in + 0.05) / h, 1, y)).execute(fig)
+    tight_layout(fig, rect=(0, (bottom_in + 0.05) / h, 1, y))
     fig._source_line = src_text  # read by tests and by the report's figure captions
     fig._title = title
 
