@@ -67,6 +67,24 @@ def test_html_export_hides_code_and_parameter_cells():
     assert "iso3 = " not in shown and "# Parameters" not in shown  # parameter cells never shown
 
 
+def test_output_areas_are_focusable_and_images_have_alternative_text():
+    """What nbconvert's HTMLExporter does with a second parse of the page, done on the template's
+    markup: output areas take the keyboard focus (a wide table scrolls), an image without alt text
+    gets a generic one. A data string that looks like such markup is escaped, so it is not touched."""
+    nb = executed_notebook()
+    nb.cells.append(new_code_cell("x", execution_count=5, outputs=[new_output("display_data", data={
+        "text/html": '<p><img src="data:image/png;base64,' + PNG + '"></p>'})]))
+    nb.cells.append(new_code_cell("y", execution_count=6, outputs=[new_output("stream", name="stdout",
+                                  text='<div class="jp-OutputArea-output"><img src="x">')]))
+    html = pdf.export_html(nb, title="T")
+    outputs = re.findall(r'<div class="[^"]*\bjp-OutputArea-output\b[^"]*"[^>]*>', html)
+    assert outputs and all('tabindex="0"' in tag for tag in outputs)
+    assert f'<img alt="{pdf.NO_ALT}" src="data:image/png;base64,{PNG}"' in html
+    assert '&lt;div class=&#34;jp-OutputArea-output&#34;&gt;&lt;img src=&#34;x&#34;&gt;' in html \
+        or '&lt;div class=&quot;jp-OutputArea-output&quot;&gt;&lt;img src=&quot;x&quot;&gt;' in html
+    assert pdf._focusable(html) == html  # nothing to add a second time
+
+
 def test_html_to_pdf_is_a4_with_page_numbers():
     html = pdf.export_html(executed_notebook(), title="T")
     data = pdf.html_to_pdf(html)

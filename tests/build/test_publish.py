@@ -24,6 +24,16 @@ def test_toc_lists_the_sections():
     assert html.count('<li class="toc-h2">') == 5 and 'href="#T3"' in html
 
 
+def test_toc_entries_are_the_heading_text_escaped_without_the_anchor_mark():
+    """nbconvert writes each heading's anchor link as the entity &#182; (the pilcrow); the contents
+    drop it in either form, and text from data stays escaped."""
+    body = "".join(f'<h2 id="S{i}">Votes &amp; ties &lt;b&gt;{i}<a class="anchor-link" href="#S{i}">&#182;</a></h2>'
+                   for i in range(4))
+    nav = export.add_toc(PAGE.format(body=body)).split('<nav class="toc"', 1)[1].split("</nav>", 1)[0]
+    assert nav.count(">Votes &amp; ties &lt;b&gt;") == 4
+    assert "&#182;" not in nav and "¶" not in nav and "<b>" not in nav
+
+
 def test_pdf_links_name_the_file_or_use_the_base_url():
     html = _page()
     local = export.pdf_links(html)

@@ -136,6 +136,32 @@ def test_every_chart_draws_inside_its_a4_wide_figure(tmp_path):
                                                          round(fig.get_figheight() * style.DPI))
 
 
+def test_tight_layout_measures_each_axes_once_with_the_same_result():
+    """style.tight_layout gives the subplot parameters of matplotlib's own tight layout engine with
+    the same rect, asks each Axes for its extent once instead of twice, and leaves no trace on it."""
+    from matplotlib.layout_engine import TightLayoutEngine
+
+    def drawn():
+        fig, ax = style.figure(3.0)
+        ax.barh(range(12), range(12))
+        ax.set_yticks(range(12), [f"a long label {i}" for i in range(12)])
+        ax.set_xlabel("x label")
+        return fig, ax
+
+    rect = (0, 0.1, 1, 0.85)
+    ref, _ = drawn()
+    TightLayoutEngine(rect=rect).execute(ref)
+    fig, ax = drawn()
+    calls = []
+    measure = ax.get_tightbbox
+    ax.get_tightbbox = lambda *a, **k: calls.append(1) or measure(*a, **k)
+    style.tight_layout(fig, rect)
+    assert len(calls) == 1
+    assert "get_tightbbox" not in vars(ax)  # the instance attribute is removed again
+    params = ("left", "right", "bottom", "top")
+    assert [getattr(fig.subplotpars, p) for p in params] == [getattr(ref.subplotpars, p) for p in params]
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield

@@ -203,7 +203,13 @@ def prewarm(pdf: bool = False) -> None:
     try:
         import nbformat
 
-        export_html(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# warm-up")]), title="warm-up")
+        v4 = nbformat.v4
+        code = v4.new_code_cell("x", outputs=[  # each kind of output a report has: its templates compile now
+            v4.new_output("display_data", {"text/html": "<p>x</p>", "text/markdown": "x", "text/plain": "x",
+                                           "image/svg+xml": "<svg></svg>"}),
+            v4.new_output("execute_result", {"text/plain": "x"}, execution_count=1),
+            v4.new_output("stream", name="stdout", text="x")])
+        export_html(v4.new_notebook(cells=[v4.new_markdown_cell("# warm-up"), code]), title="warm-up")
         if pdf:
             import weasyprint  # noqa: F401
     except Exception:  # noqa: BLE001
