@@ -21,7 +21,6 @@ by it, so nothing is shown twice. :func:`start` prepares the shell once per proc
 from __future__ import annotations
 
 import ast
-import gc
 import json
 import os
 import signal
@@ -334,10 +333,6 @@ def execute(notebook: Path, output: Path, parameters: dict, *, cwd: Path, report
         _engine()
     shell = start()
     kernel_reset.reset(str(cwd))
-    # What survived the reset (modules, tables, the memo caches) lives as long as the worker: the
-    # collector stops scanning it, in the reset's collections and in those a run triggers (~10 ms per
-    # profile). Only cyclic garbage among these objects would stay; a worker is replaced past MAX_RSS.
-    gc.freeze()
     return papermill.execute_notebook(
         str(notebook), str(output), parameters=parameters, engine_name=ENGINE, kernel_name="python3",
         progress_bar=False, log_output=False, report_mode=report_mode,
