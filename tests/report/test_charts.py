@@ -162,6 +162,60 @@ def test_tight_layout_measures_each_axes_once_with_the_same_result():
     assert [getattr(fig.subplotpars, p) for p in params] == [getattr(ref.subplotpars, p) for p in params]
 
 
+def test_shared_text_metrics_change_no_chart():
+    """Each text is measured once per process (analysis.report.textmetrics) instead of once per
+    renderer: the SVGs of charts and profile charts are byte-identical to matplotlib's own measures."""
+    import matplotlib.pyplot as plt
+
+    from analysis.report import display, textmetrics
+
+    makers = [charts.tallies_chart, charts.stance_shares_chart, charts.visits_timeline]
+    makers += [lambda fn=fn, iso3=iso3: fn(iso3) for iso3 in ("CHN", "FRA")
+               for fn in (profile_charts.profile_votes_chart, profile_charts.profile_trade_chart)]
+
+    def svgs():
+        out = []
+        for make in makers:
+            fig, _ = make()
+            out.append(display.figure_svg(fig))
+            plt.close(fig)
+        return out
+
+    shared = svgs()  # twice with the shared cache: the second time every text is a hit
+    assert svgs() == shared
+    assert textmetrics._STATE.entries
+    textmetrics.uninstall()
+    try:
+        own = svgs()
+    finally:
+        style.apply()
+    assert own == shared
+
+
+def test_shared_text_metrics_follow_the_font_settings():
+    """A change of the rcParams that pick fonts is a new measure, the one matplotlib would give."""
+    import matplotlib.pyplot as plt
+    import matplotlib.text as mtext
+    from matplotlib.font_manager import FontProperties
+
+    from analysis.report import textmetrics
+
+    style.apply()
+    assert mtext._get_text_metrics_with_cache is textmetrics._shared
+    prop = FontProperties(family="sans-serif", size=10)
+    own = textmetrics._STATE.original
+    measures = []
+    for family in ("DejaVu Sans", "DejaVu Sans Mono"):
+        with matplotlib.rc_context({"font.sans-serif": [family]}):
+            shared = mtext._get_text_metrics_with_cache(plt.figure(dpi=100).canvas.get_renderer(),
+                                                        "Mongolia abstained", prop, False, 100)
+            fresh = plt.figure(dpi=100).canvas.get_renderer()  # matplotlib's cache is per renderer
+            assert shared == own(fresh, "Mongolia abstained", prop, False, 100)
+            measures.append(shared)
+    sans, mono = measures
+    assert mono != sans
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield

@@ -99,6 +99,12 @@ class ReportHTMLExporter(HTMLExporter):
         super()._init_preprocessors()
         self.register_preprocessor(ReportCellFilter, enabled=True)
 
+    def _validate_preprocessor(self, nbc, preprocessor):
+        # nbconvert validates the whole notebook after each of its ~10 preprocessors (a third of a
+        # profile's export); here once, after the last one, so an invalid result still stops it
+        if self._preprocessors and preprocessor is self._preprocessors[-1]:
+            super()._validate_preprocessor(nbc, preprocessor)
+
     def from_notebook_node(self, nb, resources=None, **kw):
         """As HTMLExporter's, without its last step: it parses the whole page again with
         BeautifulSoup (pure Python; a third of an export) to give images without alternative text a

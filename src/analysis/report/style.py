@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt
 from matplotlib.layout_engine import TightLayoutEngine
 from matplotlib.patches import Patch
 
+from analysis.report import textmetrics
+
 # Okabe-Ito palette
 BLUE, SKY, VERMILLION, ORANGE, YELLOW, GREEN, PURPLE, BLACK = (
     "#0072B2", "#56B4E9", "#D55E00", "#E69F00", "#F0E442", "#009E73", "#CC79A7", "#000000")
@@ -72,6 +74,7 @@ def apply() -> None:
     theme = {**SEABORN_WHITE, **RC}
     theme["axes.prop_cycle"] = cycler(color=theme["axes.prop_cycle"])
     plt.rcParams.update(theme)
+    textmetrics.install()  # each text measured once per process, not once per figure (same drawing)
 
 
 def figure(height: float, width: float = FIG_WIDTH, **subplot_kw):
