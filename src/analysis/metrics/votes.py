@@ -25,7 +25,11 @@ def resolution_set(topic: str | list[str] = "ukraine", as_of=None, include_parti
     """Resolutions of a topic (or an explicit list of symbols) voted on or before ``as_of``,
     oldest first, with a short label ('ES-11/1') and ``record`` ('full' or 'partial'). Partial
     records are left out unless ``include_partial``; naming one explicitly without it is an error."""
-    ts = _asof.resolve(as_of)
+    return _resolution_set(topic if isinstance(topic, str) else tuple(topic), _asof.resolve(as_of), include_partial)
+
+
+@data.memo
+def _resolution_set(topic: str | tuple, ts: pd.Timestamp, include_partial: bool) -> pd.DataFrame:
     res = data.resolutions()
     res = res.assign(record=_record(res))
     if isinstance(topic, str):
@@ -100,8 +104,13 @@ def tallies(resolutions=None, as_of=None) -> pd.DataFrame:
     """Per resolution, full and partial records alike: the official totals yes, no, abstain, absent
     (for a full record they equal the counted votes, which `validate` checks), members, ``record``
     ('full' or 'partial') and ``unknown`` (members whose vote no source gives yet; 0 for full records)."""
-    res = resolution_set("ukraine" if resolutions is None else resolutions, as_of, include_partial=True)
-    lv = long_votes(list(res["resolution"]), as_of, include_partial=True)
+    return _tallies(_key(resolutions), _asof.resolve(as_of))
+
+
+@data.memo
+def _tallies(selection: str | tuple, ts: pd.Timestamp) -> pd.DataFrame:
+    res = resolution_set(selection if isinstance(selection, str) else list(selection), ts, include_partial=True)
+    lv = long_votes(list(res["resolution"]), ts, include_partial=True)
     unknown = lv[lv["vote"].astype(str) == UNKNOWN_VOTE].groupby("resolution").size()
     out = res[["resolution", "label", "date", "title", *VOTES, "record"]].copy()
     for v in VOTES:
