@@ -162,10 +162,11 @@ def test_tight_layout_measures_each_axes_once_with_the_same_result():
     assert [getattr(fig.subplotpars, p) for p in params] == [getattr(ref.subplotpars, p) for p in params]
 
 
-def test_shared_text_metrics_change_no_chart():
+def test_shared_text_metrics_change_no_chart(monkeypatch):
     """Each text is measured once per process (analysis.report.textmetrics) instead of once per
     renderer: the SVGs of charts and profile charts are byte-identical to matplotlib's own measures."""
     import matplotlib.pyplot as plt
+    import matplotlib.text as mtext
 
     from analysis.report import display, textmetrics
 
@@ -185,10 +186,14 @@ def test_shared_text_metrics_change_no_chart():
     assert svgs() == shared
     assert textmetrics._STATE.entries
     textmetrics.uninstall()
+    monkeypatch.setattr(textmetrics, "install", lambda: False)  # style.apply() would put it back
     try:
         own = svgs()
+        assert mtext._get_text_metrics_with_cache is not textmetrics._shared  # matplotlib's own cache measured
     finally:
+        monkeypatch.undo()
         style.apply()
+    assert mtext._get_text_metrics_with_cache is textmetrics._shared
     assert own == shared
 
 

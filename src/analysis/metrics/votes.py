@@ -25,7 +25,7 @@ def resolution_set(topic: str | list[str] = "ukraine", as_of=None, include_parti
     """Resolutions of a topic (or an explicit list of symbols) voted on or before ``as_of``,
     oldest first, with a short label ('ES-11/1') and ``record`` ('full' or 'partial'). Partial
     records are left out unless ``include_partial``; naming one explicitly without it is an error."""
-    return _resolution_set(topic if isinstance(topic, str) else tuple(topic), _asof.resolve(as_of), include_partial)
+    return _resolution_set(_key(topic), _asof.resolve(as_of), include_partial)
 
 
 @data.memo

@@ -16,6 +16,9 @@ requirements.lock); if it is missing, :func:`install` does nothing and matplotli
 """
 from __future__ import annotations
 
+import matplotlib
+import matplotlib.text as mtext
+
 #: Entries kept before the cache starts again (a country profile adds a few hundred).
 MAX_ENTRIES = 50_000
 
@@ -48,8 +51,6 @@ def _rc_version(rc) -> int:
 
 
 def _shared(renderer, text, fontprop, ismath, dpi):
-    import matplotlib
-
     key = (type(renderer), getattr(renderer, "dpi", None), text, fontprop.copy(), ismath, dpi,
            _rc_version(matplotlib.rcParams))
     entries = _STATE.entries
@@ -65,9 +66,6 @@ def _shared(renderer, text, fontprop, ismath, dpi):
 
 def install() -> bool:
     """Use the shared cache (idempotent). False when this matplotlib has no such internal."""
-    import matplotlib
-    import matplotlib.text as mtext
-
     current = getattr(mtext, "_get_text_metrics_with_cache", None)
     if current is None:
         return False
@@ -82,8 +80,6 @@ def install() -> bool:
 
 def uninstall() -> None:
     """matplotlib's own per-renderer cache again (for tests)."""
-    import matplotlib.text as mtext
-
     if _STATE.original is not None and getattr(mtext, "_get_text_metrics_with_cache", None) is _shared:
         mtext._get_text_metrics_with_cache = _STATE.original
     _STATE.entries.clear()
