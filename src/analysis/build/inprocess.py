@@ -316,11 +316,15 @@ def _engine():
 
 
 def execute(notebook: Path, output: Path, parameters: dict, *, cwd: Path, report_mode: bool = False,
-            timeout: float | None = None, on_cell: Callable[[int], None] | None = None):
+            timeout: float | None = None, on_cell: Callable[[int], None] | None = None,
+            half: str | None = None, carried_out: list | None = None):
     """Execute ``notebook`` with ``parameters`` into ``output`` in this process's (reset) shell,
     working directory ``cwd``; return the executed NotebookNode. Raises what papermill raises
     (``PapermillExecutionError`` for a failing cell, which includes a timed-out one).
-    ``on_cell(index)`` is called as each cell starts."""
+    ``on_cell(index)`` is called as each cell starts.
+
+    ``half`` (a report split over two workers, :mod:`analysis.build.split`): ``"later"`` runs with
+    first mentions deferred; ``"first"`` puts what the run named into ``carried_out``."""
     import logging
 
     import papermill
@@ -333,7 +337,18 @@ def execute(notebook: Path, output: Path, parameters: dict, *, cwd: Path, report
         _engine()
     shell = start()
     kernel_reset.reset(str(cwd))
-    return papermill.execute_notebook(
-        str(notebook), str(output), parameters=parameters, engine_name=ENGINE, kernel_name="python3",
-        progress_bar=False, log_output=False, report_mode=report_mode,
-        execution_timeout=timeout or None, shell=shell, on_cell=on_cell)
+    if half:
+        from analysis.report import mentions
+
+        mentions.defer(half == "later")
+    try:
+        nb = papermill.execute_notebook(
+            str(notebook), str(output), parameters=parameters, engine_name=ENGINE, kernel_name="python3",
+            progress_bar=False, log_output=False, report_mode=report_mode,
+            execution_timeout=timeout or None, shell=shell, on_cell=on_cell)
+    finally:
+        if half:
+            mentions.defer(False)
+    if half == "first" and carried_out is not None:
+        carried_out.extend(mentions.carried())
+    return nb

@@ -84,7 +84,7 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
     selected = [j for j in the_plan.jobs if report or j.kind != "report"]
     selected = select_shard(selected, the_shard)
     if runner is None:  # real workers or kernels: as many as the cores and the memory hold
-        workers, note = build_options.cap_workers(jobs, len(selected))
+        workers, note = build_options.cap_workers(jobs, 2 * len(selected))  # a report may run in two halves
         if note:
             print(f"note: {note}", file=err, flush=True)
 
@@ -144,8 +144,10 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
     # ---- run the rest
     own_runner = None
     if runner is None and pool:
-        runner = own_runner = PoolRunner(min(workers, len(to_run) or 1), {j.notebook for j in to_run}, options,
-                                         pdf=any(j.pdf is not None for j in to_run))
+        # fewer reports than workers: each report's sections run in two halves (analysis.build.split)
+        halves = 2 if to_run and workers >= 2 * len(to_run) else 1
+        runner = own_runner = PoolRunner(min(workers, halves * len(to_run) or 1), {j.notebook for j in to_run},
+                                         options, pdf=any(j.pdf is not None for j in to_run), split=halves > 1)
     elif runner is None:
         runner = papermill_runner
 

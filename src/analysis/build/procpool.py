@@ -65,14 +65,16 @@ def _serve(conn) -> None:
             return
         if task is None:
             return
-        notebook, output, parameters, cwd, timeout, report_mode = task
+        notebook, output, parameters, cwd, timeout, report_mode, half = task
         try:
             signal.signal(signal.SIGINT, signal.default_int_handler)
+            carried: list = []
             with reads.recording() as seen:  # the data files this report read (the build cache's keys)
                 nb = inprocess.execute(Path(notebook), Path(output), parameters, cwd=Path(cwd),
                                        report_mode=report_mode, timeout=timeout,
-                                       on_cell=lambda index: conn.send(("cell", index)))
-            reply = ("ok", (nb, sorted(map(str, seen))))
+                                       on_cell=lambda index: conn.send(("cell", index)),
+                                       half=half, carried_out=carried)
+            reply = ("ok", (nb, sorted(map(str, seen)), carried))
         except PapermillExecutionError as exc:
             reply = ("cell-error", (exc.cell_index, exc.exec_count, exc.source, exc.ename, exc.evalue, exc.traceback))
         except BaseException as exc:  # noqa: BLE001 - reported to the build, the worker is replaced
@@ -231,12 +233,14 @@ class ProcessPool:
 
     def run(self, notebook: Path, output: Path, parameters: dict, *, timeout: float | None = None,
             report_mode: bool = False, on_worker: Callable | None = None, off_worker: Callable | None = None,
-            cancelled: Callable[[], bool] = lambda: False, reads_out: set | None = None):
+            cancelled: Callable[[], bool] = lambda: False, reads_out: set | None = None,
+            half: str | None = None, carried_out: list | None = None):
         """Execute ``notebook`` with ``parameters`` into ``output`` in a free worker; return the
         executed NotebookNode. Raises ``PapermillExecutionError`` (a cell failed or timed out),
         :class:`CellTimeoutError` (a cell overran and its worker was killed), :class:`KernelDiedError`
         (the worker died) or :class:`BuildCancelled`. ``on_worker(w)`` / ``off_worker(w)`` bracket
-        the run (so that the build can interrupt it)."""
+        the run (so that the build can interrupt it). ``half``, ``carried_out``: one half of a
+        split report (:func:`analysis.build.inprocess.execute`)."""
         from papermill.exceptions import PapermillExecutionError
 
         worker = self._take()
@@ -245,16 +249,18 @@ class ProcessPool:
         ok = False
         try:
             reply = self._exchange(worker, (str(notebook), str(output), parameters, str(self.cwd), timeout or None,
-                                            report_mode), timeout, cancelled)
+                                            report_mode, half), timeout, cancelled)
             kind, payload, rss = reply
             worker.runs += 1
             if worker.runs >= self.max_runs or rss > self.max_rss:
                 worker.retire = True
             ok = kind in ("ok", "cell-error")
             if kind == "ok":
-                nb, seen = payload
+                nb, seen, carried = payload
                 if reads_out is not None:
                     reads_out.update(Path(p) for p in seen)
+                if carried_out is not None:
+                    carried_out.extend(carried)
                 return nb
             if kind == "cell-error":
                 raise PapermillExecutionError(*payload)

@@ -94,8 +94,10 @@ class PoolRunner:
     the modules the build's notebooks import (and reading the curated tables when they import
     ``analysis``). Call :meth:`close` when the build is done."""
 
-    def __init__(self, size: int, notebooks: Iterable[Path], options: BuildOptions, pdf: bool = False):
+    def __init__(self, size: int, notebooks: Iterable[Path], options: BuildOptions, pdf: bool = False,
+                 split: bool = False):
         self.size = max(1, size)
+        self.split = split  # a free worker per report: its sections run in two halves (analysis.build.split)
         self.notebooks = sorted({Path(p) for p in notebooks})
         self.options = options
         self.pdf = pdf  # some report is exported as PDF: the export warm-up imports WeasyPrint too
@@ -117,21 +119,88 @@ class PoolRunner:
                 threading.Thread(target=_prewarm_export, args=(self.pdf,), name="export-warm-up", daemon=True).start()
             return self.pool
 
+    def _on_worker(self, worker) -> None:
+        self.options.kernels.add(worker)
+        if self.options.cancel.is_set():
+            worker.interrupt()
+
+    def _run(self, notebook: Path, output: Path, parameters: dict, seen: set, **half):
+        options = self.options
+        return self._get_pool().run(notebook, output, parameters, timeout=options.timeout,
+                                    report_mode=not options.show_code, on_worker=self._on_worker,
+                                    off_worker=options.kernels.discard, cancelled=options.cancel.is_set,
+                                    reads_out=seen, **half)
+
     def __call__(self, job: ReportJob, parameters: dict, staged_notebook: Path, options: BuildOptions):
-        pool = self._get_pool()
-
-        def on_worker(worker):
-            options.kernels.add(worker)
-            if options.cancel.is_set():
-                worker.interrupt()
-
         seen: set = set()
-        nb = pool.run(job.notebook, staged_notebook, parameters, timeout=options.timeout,
-                      report_mode=not options.show_code, on_worker=on_worker, off_worker=options.kernels.discard,
-                      cancelled=options.cancel.is_set, reads_out=seen)
+        nb = self._run_halves(job, parameters, staged_notebook, seen) if self.split else None
+        if nb is None:
+            seen = set()
+            nb = self._run(job.notebook, staged_notebook, parameters, seen)
         with self._lock:
             self.reads[job.name] = seen
         return nb
+
+    def _run_halves(self, job: ReportJob, parameters: dict, staged_notebook: Path, seen: set):
+        """The report's sections in two halves on two workers at once, merged; None when the
+        notebook has no setup cell or the halves cannot stand for one run (a cell failed, a
+        deferred mention outside Markdown): the caller then runs it from the top."""
+        import nbformat
+        from papermill.exceptions import PapermillExecutionError
+
+        from analysis.build import split
+        from analysis.build.jobs import DATA_PARAMETER, NOTEBOOKS_DIR
+
+        source = nbformat.read(str(job.notebook), as_version=4)
+        previous = self.options.output / NOTEBOOKS_DIR / f"{job.name}.ipynb"
+        try:  # the previous run's time per cell balances the halves
+            seconds = split.durations(nbformat.reads(previous.read_text(encoding="utf-8"), as_version=4))
+        except (OSError, ValueError):
+            seconds = {}
+        at = split.split_at(source, seconds)
+        if at is None:
+            return None
+        paths = {}
+        for name, half_nb in zip(("first", "later"), split.halves(source, at)):
+            src = staged_notebook.with_name(f".{job.name}.{name}.in.ipynb")
+            src.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(half_nb, str(src))
+            paths[name] = (src, staged_notebook.with_name(f".{job.name}.{name}.ipynb"))
+        carried: list = []
+        results: dict = {}
+
+        def later():
+            try:
+                results["later"] = self._run(*paths["later"], parameters, seen, half="later")
+            except BaseException as exc:  # noqa: BLE001 - looked at once both halves are done
+                results["later"] = exc
+
+        thread = threading.Thread(target=later, name=f"{job.name}-later-half", daemon=True)
+        thread.start()
+        try:
+            results["first"] = self._run(*paths["first"], parameters, seen, half="first", carried_out=carried)
+        except BaseException as exc:  # noqa: BLE001
+            results["first"] = exc
+        thread.join()
+        try:
+            if self.options.cancel.is_set():
+                raise BuildCancelled("build interrupted")
+            for exc in results.values():
+                if isinstance(exc, PapermillExecutionError):
+                    return None  # run from the top: the failure is then reported as in one run
+            for exc in results.values():
+                if isinstance(exc, BaseException):
+                    raise exc
+            merged = split.merge(results["first"], results["later"], carried)
+            split.check_files(parameters.get(DATA_PARAMETER))
+        except split.SplitRejected:
+            return None
+        finally:
+            for src, out in paths.values():
+                src.unlink(missing_ok=True)
+                out.unlink(missing_ok=True)
+        nbformat.write(merged, str(staged_notebook))
+        return merged
 
     def stop(self) -> None:
         """Ctrl-C: broken workers are not replaced."""

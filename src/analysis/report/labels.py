@@ -18,6 +18,7 @@ import re
 from typing import NamedTuple
 
 # the rules live beneath metrics (analysis.words); labels.plural and labels.percent for the report
+from analysis.report import mentions
 from analysis.words import percent, plural  # noqa: F401
 
 
@@ -188,6 +189,8 @@ def first_mention(symbol: str, seen: set[str], label: str | None = None) -> str:
     ``seen`` is the set of resolutions already named in the text (the report's or profile's
     ``Context.mentioned``); ``label`` is the code shown when it differs from the symbol (a
     resolution without a sourced symbol: "ES-11/? (2026-02-24)")."""
+    if mentions.deferring():  # decided once the earlier sections are known (a split run)
+        return mentions.marker(symbol, label)
     key = symbol.removeprefix("A/RES/")
     short = label or key
     if key in seen or not resolution(symbol):

@@ -15,7 +15,7 @@ from analysis.metrics import alignment, economy, membership, travel, votes
 from analysis.metrics import allies as _allies
 from analysis.metrics import blocs as _blocs
 from analysis.metrics import stances as _stance
-from analysis.report import charts, labels, profile, sources
+from analysis.report import charts, labels, mentions, profile, sources
 from analysis.report.display import Section, md_escape
 from analysis.words import day
 
@@ -27,13 +27,13 @@ class Context:
     thresholds: dict = field(default_factory=dict)
     #: resolutions already named in the running text (sections run in document order): the first
     #: mention carries what the resolution demanded, later ones only the code (:func:`mention`)
-    mentioned: set = field(default_factory=set, compare=False, repr=False)
+    mentioned: set = field(default_factory=mentions.new_seen, compare=False, repr=False)
 
 
 def mention(ctx: Context, symbol: str, label: str | None = None) -> str:
     """A resolution named in running text (Markdown, escaped): with what it demanded the first time
     in this report, the bare code afterwards."""
-    return md_escape(labels.first_mention(symbol, ctx.mentioned, label))
+    return mentions.escaped(labels.first_mention(symbol, ctx.mentioned, label), md_escape)
 
 
 def context(as_of=None, focus=None, **thresholds) -> Context:
