@@ -64,6 +64,7 @@ def shared_build(tmp_path_factory):
 
 
 def _build_reports(out: Path) -> Path:
+    # two reports on two workers: each runs from the top (no worker to spare for halves; see test_split)
     code, stdout, stderr = _run("--output", str(out), "--profiles", "VNM", "--jobs", "2")
     assert code == 0, stdout + stderr
     return out
@@ -139,6 +140,39 @@ def test_a_failing_notebook_keeps_the_previous_report_and_the_others(shared_buil
     assert (out / "_failed" / "profile_VNM.ipynb").exists()
     leftovers = [p for p in out.rglob("*") if re.search(r"\.(tmp|old)-\d+-|^\.staging-", p.name)]
     assert not leftovers
+
+
+def _outputs(path: Path) -> list:
+    """Each cell's source and outputs, without what differs between two builds: the output folder
+    (the injected parameters), the time in the header."""
+    nb = nbformat.read(path, as_version=4)
+    built = re.compile(r"Report built [0-9-]+ [0-9:]+ UTC")
+    return [(c.cell_type, c.get("execution_count"), c.source,
+             [built.sub("", str(o.get("data", o.get("text", "")))) for o in c.get("outputs", [])]) for c in nb.cells
+            if "injected-parameters" not in c.metadata.get("tags", [])]
+
+
+@pytest.mark.long
+def test_a_report_run_in_two_halves_makes_what_a_run_from_the_top_makes(shared_build, tmp_path, monkeypatch):
+    """The main report alone on two workers runs in two halves (analysis.build.split); its notebook
+    and data files equal the shared build's, where it ran from the top."""
+    from analysis.build import split
+
+    merges: list = []
+    real_merge = split.merge
+    monkeypatch.setattr(split, "merge", lambda *a, **k: merges.append(1) or real_merge(*a, **k))
+    monkeypatch.setattr("os.cpu_count", lambda: 2)  # two workers even on a one-core machine
+    out = tmp_path / "r"
+    code, stdout, stderr = _run("--output", str(out), "--profiles", "none", "--format", "html", "--no-cache")
+    assert code == 0, stdout + stderr
+    assert merges == [1]
+    name = "isolation_report"
+    split_nb, one_nb = _outputs(out / "_notebooks" / f"{name}.ipynb"), _outputs(shared_build / "_notebooks" / f"{name}.ipynb")
+    assert split_nb == one_nb
+    assert re.search(r"ES-11/\d+ \\*\(", str(split_nb))  # first mentions, described, are part of what is compared
+    files = sorted(p.relative_to(out) for p in (out / f"{name}_data").rglob("*") if p.name != "datapackage.json")
+    assert len(files) > 10
+    assert [(out / p).read_bytes() for p in files] == [(shared_build / p).read_bytes() for p in files]
 
 
 # ------------------------------------------------------------------ what a journalist can share

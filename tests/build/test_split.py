@@ -1,12 +1,11 @@
 """One report on two workers (analysis.build.split): where the notebook is cut, first mentions
-decided after the fact, the merge, and -- on the real data and notebook -- a split build against a
-run from the top, output for output and file for file."""
+decided after the fact, the merge, and a failing cell in the later half. The split build of the
+real report is compared with a run from the top in test_e2e.py."""
 from __future__ import annotations
 
 import io
 import re
 from contextlib import redirect_stderr, redirect_stdout
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -107,60 +106,26 @@ def test_a_marker_in_a_written_file_rejects_the_split(tmp_path):
         split.check_files(tmp_path)
 
 
-# ------------------------------------------------------------------ the real report
-
-
-def _build(out: Path, *args: str, monkeypatch, merges: list) -> None:
-    real_merge = split.merge
-
-    def counting(*a, **k):
-        merges.append(1)
-        return real_merge(*a, **k)
-
-    monkeypatch.setattr(split, "merge", counting)
-    monkeypatch.setattr("os.cpu_count", lambda: 2)  # two workers even on a one-core machine
-    o, e = io.StringIO(), io.StringIO()
-    with redirect_stdout(o), redirect_stderr(e):
-        code = cli.main(["build", "--output", str(out), "--profiles", "none", "--format", "html", "--no-cache",
-                         "--as-of", "2025-03-01", *args])
-    assert code == 0, o.getvalue() + e.getvalue()
-
-
-def _outputs(path: Path) -> list:
-    nb = nbformat.read(path, as_version=4)
-    staging = re.compile(r"\.staging-[^/\"]+")
-    return [(c.cell_type, c.source if i else "", c.get("execution_count"),
-             [staging.sub("", str(o.get("data", o.get("text", "")))) for o in c.get("outputs", [])])
-            for i, c in enumerate(nb.cells)][2:]  # the parameters cells name the build's staging folder
-
-
-@pytest.mark.long
-def test_a_split_build_makes_what_a_run_from_the_top_makes(tmp_path, monkeypatch):
-    merges: list = []
-    _build(tmp_path / "split", monkeypatch=monkeypatch, merges=merges)
-    assert merges == [1]  # the report ran in two halves
-    _build(tmp_path / "one", "--jobs", "1", monkeypatch=monkeypatch, merges=merges)
-    assert merges == [1]  # ... and here from the top
-    name = "isolation_report"
-    a, b = _outputs(tmp_path / "split" / "_notebooks" / f"{name}.ipynb"), _outputs(tmp_path / "one" / "_notebooks" / f"{name}.ipynb")
-    built = re.compile(r"Report built [0-9-]+ [0-9:]+ UTC")
-    assert [built.sub("", str(x)) for x in a] == [built.sub("", str(x)) for x in b]
-    assert any("(" in str(x) and "ES-11/1" in str(x) for x in a)  # first mentions are described
-    files = {p.relative_to(tmp_path / "split"): p.read_bytes() for p in (tmp_path / "split" / f"{name}_data").rglob("*")
-             if p.is_file() and p.name != "datapackage.json"}
-    assert files and all((tmp_path / "one" / rel).read_bytes() == data for rel, data in files.items())
+# ------------------------------------------------------------------ a failure in a half
 
 
 @pytest.mark.long
 def test_a_failing_cell_in_the_later_half_is_reported_as_in_one_run(tmp_path, monkeypatch):
+    """The report's notebook, cut to a few quick sections and a failing one near its end: the split
+    run fails, the report runs again from the top, and the error names the cell's place in the
+    notebook, not in a half. (The split build compared with a run from the top: test_e2e.py.)"""
     nbdir = tmp_path / "notebooks"
     nbdir.mkdir()
-    for p in config.NOTEBOOK_DIR.glob("*.ipynb"):
-        (nbdir / p.name).write_bytes(p.read_bytes())
-    nb = nbformat.read(nbdir / "isolation_report.ipynb", as_version=4)
+    nb = nbformat.read(config.NOTEBOOK_DIR / "isolation_report.ipynb", as_version=4)
+    setup = split.setup_index(nb)
+    keep = ("report.votes_intro(ctx)", "report.glossary(ctx)", "report.methods(ctx)")
+    nb.cells = nb.cells[:setup + 1] + [c for c in nb.cells[setup + 1:] if c.source.strip() in keep]
     nb.cells.insert(len(nb.cells) - 1, new_code_cell("raise RuntimeError('forced failure late in the report')"))
     nbformat.write(nb, nbdir / "isolation_report.ipynb")
-    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    merges: list = []
+    real_merge = split.merge
+    monkeypatch.setattr(split, "merge", lambda *a, **k: merges.append(1) or real_merge(*a, **k))
+    monkeypatch.setattr("os.cpu_count", lambda: 2)  # two workers even on a one-core machine
     o, e = io.StringIO(), io.StringIO()
     with redirect_stdout(o), redirect_stderr(e):
         code = cli.main(["build", "--output", str(tmp_path / "r"), "--notebooks-dir", str(nbdir), "--profiles", "none",
@@ -168,5 +133,6 @@ def test_a_failing_cell_in_the_later_half_is_reported_as_in_one_run(tmp_path, mo
     msg = o.getvalue() + e.getvalue()
     assert code == 1
     assert "forced failure late in the report" in msg
-    assert re.search(rf"cell {len(nb.cells) - 1} ", msg)  # the cell's place in the notebook, not in a half
+    assert re.search(rf"cell {len(nb.cells) - 1} ", msg)
+    assert not merges  # the halves were not merged
     assert not list((tmp_path / "r").glob(".staging-*"))
