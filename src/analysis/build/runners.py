@@ -151,13 +151,11 @@ class PoolRunner:
         from analysis.build import split
         from analysis.build.jobs import DATA_PARAMETER, NOTEBOOKS_DIR
 
+        if not split.splittable(job.notebook):
+            return None
         source = nbformat.read(str(job.notebook), as_version=4)
-        previous = self.options.output / NOTEBOOKS_DIR / f"{job.name}.ipynb"
-        try:  # the previous run's time per cell balances the halves
-            seconds = split.durations(nbformat.reads(previous.read_text(encoding="utf-8"), as_version=4))
-        except (OSError, ValueError):
-            seconds = {}
-        at = split.split_at(source, seconds)
+        # the previous run's time per cell balances the halves
+        at = split.split_at(source, split.durations(self.options.output / NOTEBOOKS_DIR / f"{job.name}.ipynb"))
         if at is None:
             return None
         paths = {}

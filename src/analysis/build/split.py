@@ -17,6 +17,7 @@ from the top (as it does when a cell of either half fails, so a failure is repor
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from pathlib import Path
 
@@ -33,13 +34,38 @@ def setup_index(nb) -> int | None:
     return found[-1] if found else None
 
 
-def durations(executed) -> dict[str, float]:
-    """Seconds per code cell (keyed by its source) of an executed notebook (papermill's metadata)."""
+@functools.lru_cache(maxsize=64)
+def _splittable(path: str, mtime_ns: int) -> bool:
+    try:
+        cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError, AttributeError):
+        return False
+    return any(SETUP_TAG in ((c.get("metadata") or {}).get("tags") or []) for c in cells if isinstance(c, dict))
+
+
+def splittable(path: str | Path) -> bool:
+    """Whether the notebook at ``path`` has a setup cell (so that it can run in two halves)."""
+    try:
+        return _splittable(str(path), Path(path).stat().st_mtime_ns)
+    except OSError:
+        return False
+
+
+def durations(path: str | Path) -> dict[str, float]:
+    """Seconds per code cell (keyed by its source) of an executed notebook file (papermill's
+    metadata); empty when there is none. Read as plain JSON: no validation, it only balances halves."""
+    try:
+        cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError, AttributeError):
+        return {}
     out = {}
-    for c in getattr(executed, "cells", []):
-        d = (c.get("metadata", {}).get("papermill") or {}).get("duration")
-        if c.get("cell_type") == "code" and isinstance(d, (int, float)):
-            out[c.source] = float(d)
+    for c in cells:
+        if not isinstance(c, dict) or c.get("cell_type") != "code":
+            continue
+        d = ((c.get("metadata") or {}).get("papermill") or {}).get("duration")
+        src = c.get("source", "")
+        if isinstance(d, (int, float)):
+            out["".join(src) if isinstance(src, list) else str(src)] = float(d)
     return out
 
 
