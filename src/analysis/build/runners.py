@@ -124,12 +124,12 @@ class PoolRunner:
         if self.options.cancel.is_set():
             worker.interrupt()
 
-    def _run(self, notebook: Path, output: Path, parameters: dict, seen: set, **half):
+    def _run(self, notebook: Path, output: Path, parameters: dict, seen: set, **part):
         options = self.options
         return self._get_pool().run(notebook, output, parameters, timeout=options.timeout,
                                     report_mode=not options.show_code, on_worker=self._on_worker,
                                     off_worker=options.kernels.discard, cancelled=options.cancel.is_set,
-                                    reads_out=seen, **half)
+                                    reads_out=seen, **part)
 
     def __call__(self, job: ReportJob, parameters: dict, staged_notebook: Path, options: BuildOptions):
         seen: set = set()

@@ -28,19 +28,28 @@ class SplitRejected(Exception):
     """The halves cannot be merged into what one run would make: run the report from the top."""
 
 
+def _is_setup(cell) -> bool:
+    return isinstance(cell, dict) and SETUP_TAG in ((cell.get("metadata") or {}).get("tags") or [])
+
+
 def setup_index(nb) -> int | None:
     """Index of the cell tagged ``setup`` (the last one when several are), or None."""
-    found = [i for i, c in enumerate(nb.cells) if SETUP_TAG in (c.get("metadata", {}).get("tags") or [])]
+    found = [i for i, c in enumerate(nb.cells) if _is_setup(c)]
     return found[-1] if found else None
+
+
+def _cells(path: str | Path) -> list:
+    """A notebook file's cells as plain JSON (no validation); empty when it cannot be read."""
+    try:
+        cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    return cells if isinstance(cells, list) else []
 
 
 @functools.lru_cache(maxsize=64)
 def _splittable(path: str, mtime_ns: int) -> bool:
-    try:
-        cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
-    except (OSError, ValueError, AttributeError):
-        return False
-    return any(SETUP_TAG in ((c.get("metadata") or {}).get("tags") or []) for c in cells if isinstance(c, dict))
+    return any(_is_setup(c) for c in _cells(path))
 
 
 def splittable(path: str | Path) -> bool:
@@ -54,12 +63,8 @@ def splittable(path: str | Path) -> bool:
 def durations(path: str | Path) -> dict[str, float]:
     """Seconds per code cell (keyed by its source) of an executed notebook file (papermill's
     metadata); empty when there is none. Read as plain JSON: no validation, it only balances halves."""
-    try:
-        cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
-    except (OSError, ValueError, AttributeError):
-        return {}
     out = {}
-    for c in cells:
+    for c in _cells(path):
         if not isinstance(c, dict) or c.get("cell_type") != "code":
             continue
         d = ((c.get("metadata") or {}).get("papermill") or {}).get("duration")
@@ -165,7 +170,8 @@ def check_files(folder: str | Path | None) -> None:
     root = Path(folder)
     if not root.is_dir():
         return
-    mark = "\ue000".encode("utf-8")
+    from analysis.report import mentions
+
     for path in root.rglob("*"):
-        if path.is_file() and mark in path.read_bytes():
+        if path.is_file() and mentions.contains_bytes(path.read_bytes()):
             raise SplitRejected(f"a deferred mention in {path.name}")

@@ -64,6 +64,11 @@ def contains(text: str) -> bool:
     return _OPEN in text
 
 
+def contains_bytes(data: bytes) -> bool:
+    """:func:`contains` for a file's UTF-8 bytes."""
+    return _OPEN.encode("utf-8") in data
+
+
 def resolve(text: str, seen: set, first_mention: Callable, escape: Callable[[str], str]) -> str:
     """``text`` with each marker replaced, in order, by ``first_mention(symbol, seen, label)``
     (escaped for ``M`` markers); ``seen`` is updated as in a run from the top."""
