@@ -18,7 +18,8 @@ def sha256(path: Path) -> str:
 
 
 def pid_alive(pid: int) -> bool:
-    """Whether a process with this id is running (used to tell stale temporary files apart)."""
+    """Whether a process with this id is running (used to tell stale temporary files and claims
+    apart). A process that has exited but not been reaped by its parent (a zombie) is not."""
     if pid <= 0:
         return False
     try:
@@ -27,7 +28,11 @@ def pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:  # "pid (name) state ..."; Linux only
+            return fh.read().rpartition(b")")[2].split()[:1] != [b"Z"]
+    except OSError:
+        return True
 
 
 def token() -> str:

@@ -21,7 +21,8 @@ from typing import Iterable
 
 from analysis.build import cache as cache_mod
 from analysis.build import options as build_options
-from analysis.build import split
+from analysis.build import prepare, split
+from analysis.build.datapackage import effective_parameters
 from analysis.build.jobs import FORMATS, BuildOptions, JobResult, Runner, parse_shard, plan, select_shard
 from analysis.build.runner import no_space, run_jobs
 from analysis.build.runners import PoolRunner, papermill_runner
@@ -147,8 +148,14 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
     if runner is None and pool:
         # fewer reports than workers: each report's sections run in two halves (analysis.build.split)
         halves = 2 if to_run and workers >= 2 * len(to_run) and any(split.splittable(j.notebook) for j in to_run) else 1
+        firsts: dict = {}  # the first report of each notebook that names a prepare function
+        for j in to_run:
+            if prepare.hook(j.notebook):
+                firsts.setdefault(j.notebook, j)
         runner = own_runner = PoolRunner(min(workers, halves * len(to_run) or 1), {j.notebook for j in to_run},
-                                         options, pdf=any(j.pdf is not None for j in to_run), split=halves > 1)
+                                         options, pdf=any(j.pdf is not None for j in to_run), split=halves > 1,
+                                         prepare=[(nb, effective_parameters(nb, j.parameters))
+                                                  for nb, j in firsts.items()])
     elif runner is None:
         runner = papermill_runner
 

@@ -95,13 +95,17 @@ class PoolRunner:
     ``analysis``). Call :meth:`close` when the build is done."""
 
     def __init__(self, size: int, notebooks: Iterable[Path], options: BuildOptions, pdf: bool = False,
-                 split: bool = False):
+                 split: bool = False, prepare: Iterable[tuple[Path, dict]] = ()):
         self.size = max(1, size)
         self.split = split  # a free worker per report: its sections run in two halves (analysis.build.split)
+        #: (notebook, parameters) of the first report of each notebook: its prepare function runs in a
+        #: child while the pool warms up (analysis.build.prepare)
+        self.prepare = list(prepare)
         self.notebooks = sorted({Path(p) for p in notebooks})
         self.options = options
         self.pdf = pdf  # some report is exported as PDF: the export warm-up imports WeasyPrint too
         self.pool = None
+        self.child = None  # the prepare child (analysis.build.prepare)
         self._lock = threading.Lock()
         #: per job name: the data files its run read (execute_job moves it onto the JobResult)
         self.reads: dict[str, set] = {}
@@ -109,12 +113,24 @@ class PoolRunner:
     def _get_pool(self):
         with self._lock:
             if self.pool is None:
+                from analysis.build import prepare
                 from analysis.build.inprocess import notebook_imports
                 from analysis.build.procpool import ProcessPool
 
+
+                child = self.child = prepare.start([(prepare.hook(nb), params) for nb, params in self.prepare])
+                # the child works on a core the workers leave idle: with a worker per core, it stops
+                # when they start
+                spare = self.size < (os.cpu_count() or 1)
                 imports = notebook_imports(self.notebooks)
-                self.pool = ProcessPool(self.size, self.options.notebooks_dir, warm_imports=imports,
-                                        load_data=any(m.split(".")[0] == "analysis" for m in imports))
+                try:
+                    self.pool = ProcessPool(self.size, self.options.notebooks_dir, warm_imports=imports,
+                                            load_data=any(m.split(".")[0] == "analysis" for m in imports),
+                                            warmed=None if child is None or spare else child.stop)
+                except BaseException:
+                    if child is not None:
+                        child.stop()
+                    raise
                 # while the first notebooks run in the workers, this process gets ready to export them
                 threading.Thread(target=_prewarm_export, args=(self.pdf,), name="export-warm-up", daemon=True).start()
             return self.pool
@@ -206,5 +222,7 @@ class PoolRunner:
             self.pool.stopping = True
 
     def close(self) -> None:
+        if self.child is not None:
+            self.child.stop()
         if self.pool is not None:
             self.pool.close()

@@ -8,6 +8,11 @@ result depends on: the content of every file in the curated folder, the source o
 package, the versions of pandas and numpy, and the build date (``as_of=None`` means today). Any
 change of these makes new keys; old entries are never read again and are pruned by size and age.
 
+The curated tables themselves are stored too, typed (:func:`analysis.datasets.data.load`): a
+pickle of the votes loads in a fifth of the time of their CSV. A process computing results ahead
+of others (a build's prepare child) *claims* what it computes, and a process that needs such an
+entry waits for it rather than computing it twice (see "one computation per entry" below).
+
 The folder is ``ISOLATION_MEMO_DIR`` when set (``off`` disables the store), else
 ``<project>/.cache/memo``. It holds pickles: only point it at a folder you trust, as you would
 your ``src/``. Every failure of the store (unwritable folder, full disk, a corrupt entry) is a
@@ -114,6 +119,89 @@ def get(entry: str):
         except OSError:
             pass
         return MISSING
+
+
+# ---- one computation per entry across processes (a build's prepare child and its workers)
+#
+# A process that computes results ahead of others (analysis.build.prepare) *claims* each entry
+# while it computes it: a ``<entry>.lock`` file holding its pid. Another process that misses the
+# entry while a live claimer holds it waits for the entry instead of computing it a second time.
+# Only claimers create locks and a claimer never waits, so no process waits on one that waits:
+# a wait ends when the entry appears, the claim is released or its process is gone, or after
+# ``WAIT_S`` at the latest (then the waiter computes the result itself, as without the store).
+
+WAIT_S = 30.0
+_CLAIMING = [False]
+
+
+def claim_entries(on: bool = True) -> None:
+    """Make this process claim the entries it computes (see above); for the build's prepare child."""
+    _CLAIMING[0] = on
+
+
+def _lock(entry: str) -> Path:
+    return directory() / entry[:2] / (entry + ".lock")
+
+
+class _Claim:
+    def __init__(self, entry: str | None):
+        self.path = None
+        if entry is None or not _CLAIMING[0]:
+            return
+        from analysis.datasets import reads
+
+        path = _lock(entry)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with reads.ignoring():  # the store's own files are not data the result was computed from
+                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except OSError:  # claimed by another process, or no store: compute without a claim
+            return
+        with os.fdopen(fd, "w") as fh:
+            fh.write(str(os.getpid()))
+        self.path = path
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+
+def computing(entry: str | None) -> _Claim:
+    """Context manager around computing ``entry``: holds its claim when this process claims entries."""
+    return _Claim(entry)
+
+
+def _claimer(entry: str) -> int | None:
+    from analysis.datasets import reads
+
+    try:
+        with reads.ignoring():
+            text = _lock(entry).read_text()
+    except (OSError, ValueError):
+        return None
+    return int(text) if text.strip().isdigit() else None
+
+
+def wait(entry: str, timeout: float = WAIT_S):
+    """The entry, once the live process that claimed it has stored it; ``MISSING`` at once when no
+    other process is computing it, or when the claimer stops or dies without storing it."""
+    from analysis.files import pid_alive
+
+    pid = _claimer(entry)
+    if pid is None or pid == os.getpid():
+        return MISSING
+    deadline = time.monotonic() + timeout
+    while pid_alive(pid) and time.monotonic() < deadline:
+        value = get(entry)
+        if value is not MISSING:
+            return value
+        if _claimer(entry) != pid:  # released: stored just now, or stopped without storing
+            return get(entry)
+        time.sleep(0.005)
+    return get(entry)
 
 
 def put(entry: str, value) -> None:
