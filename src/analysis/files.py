@@ -39,10 +39,11 @@ def token() -> str:
     return f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
-def write_temp(path: Path, data: bytes | str, mode: int = 0o644) -> Path:
+def write_temp(path: Path, data: bytes | str, mode: int = 0o644, sync: bool = True) -> Path:
     """Write ``data`` to a new hidden temporary file next to ``path`` (``.<name>.tmp-<pid>-*``,
-    which :func:`recover` removes if the process dies) and fsync it; return its path. On failure
-    (a full disk...) the temporary file is removed and the OSError names ``path``, not it."""
+    which :func:`recover` removes if the process dies) and fsync it (unless ``sync`` is false, for
+    a cache that reads a file torn by a crash as a miss); return its path. On failure (a full
+    disk...) the temporary file is removed and the OSError names ``path``, not it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{token()}")
@@ -51,7 +52,8 @@ def write_temp(path: Path, data: bytes | str, mode: int = 0o644) -> Path:
         with open(tmp, "wb") as f:
             f.write(payload)
             f.flush()
-            os.fsync(f.fileno())
+            if sync:
+                os.fsync(f.fileno())
         os.chmod(tmp, mode)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -62,14 +64,15 @@ def write_temp(path: Path, data: bytes | str, mode: int = 0o644) -> Path:
     return tmp
 
 
-def atomic_write(path: Path, data: bytes | str, mode: int = 0o644) -> None:
-    """Write ``data`` to a temporary file next to ``path``, fsync it, then ``os.replace`` it:
-    readers see the old file or the new one, never half of one. A failure leaves no temporary
-    file behind."""
-    publish({Path(path): data}, mode=mode)
+def atomic_write(path: Path, data: bytes | str, mode: int = 0o644, sync: bool = True) -> None:
+    """Write ``data`` to a temporary file next to ``path``, fsync it (see :func:`write_temp`), then
+    ``os.replace`` it: readers see the old file or the new one, never half of one. A failure leaves
+    no temporary file behind."""
+    publish({Path(path): data}, mode=mode, sync=sync)
 
 
-def publish(files: dict[Path, bytes | str], folders: dict[Path, Path] | None = None, mode: int = 0o644) -> None:
+def publish(files: dict[Path, bytes | str], folders: dict[Path, Path] | None = None, mode: int = 0o644,
+            sync: bool = True) -> None:
     """Put several outputs in place all or nothing as far as the disk is concerned: first every
     byte of ``files`` ({target: data}) is written to temporary files beside the targets, then the
     staged ``folders`` ({staged folder: target folder}) are swapped in (:func:`swap_dir`), then the
@@ -78,7 +81,7 @@ def publish(files: dict[Path, bytes | str], folders: dict[Path, Path] | None = N
     temps: list[tuple[Path, Path]] = []
     try:
         for target, data in files.items():
-            temps.append((write_temp(target, data, mode), Path(target)))
+            temps.append((write_temp(target, data, mode, sync), Path(target)))
         for staged, target in (folders or {}).items():
             swap_dir(Path(staged), Path(target))
         for tmp, target in temps:

@@ -98,14 +98,15 @@ class PoolRunner:
                  split: bool = False, prepare: Iterable[tuple[Path, dict]] = ()):
         self.size = max(1, size)
         self.split = split  # a free worker per report: its sections run in two halves (analysis.build.split)
-        #: (notebook, parameters) of the first report of each notebook: its prepare function runs in a
-        #: child while the pool warms up (analysis.build.prepare)
-        self.prepare = list(prepare)
+        #: the child computing the first results of each notebook (for its first report's parameters)
+        #: while the pool warms up (analysis.build.prepare); started now, for a head start
+        from analysis.build import prepare as _prepare
+
+        self.child = _prepare.start([(_prepare.hook(nb), params) for nb, params in prepare])
         self.notebooks = sorted({Path(p) for p in notebooks})
         self.options = options
         self.pdf = pdf  # some report is exported as PDF: the export warm-up imports WeasyPrint too
         self.pool = None
-        self.child = None  # the prepare child (analysis.build.prepare)
         self._lock = threading.Lock()
         #: per job name: the data files its run read (execute_job moves it onto the JobResult)
         self.reads: dict[str, set] = {}
@@ -113,12 +114,10 @@ class PoolRunner:
     def _get_pool(self):
         with self._lock:
             if self.pool is None:
-                from analysis.build import prepare
                 from analysis.build.inprocess import notebook_imports
                 from analysis.build.procpool import ProcessPool
 
-
-                child = self.child = prepare.start([(prepare.hook(nb), params) for nb, params in self.prepare])
+                child = self.child
                 # the child works on a core the workers leave idle: with a worker per core, it stops
                 # when they start
                 spare = self.size < (os.cpu_count() or 1)

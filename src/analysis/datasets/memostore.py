@@ -210,7 +210,7 @@ def put(entry: str, value) -> None:
     try:
         blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         folder.mkdir(parents=True, exist_ok=True)
-        atomic_write(folder / (entry + _SUFFIX), blob)
+        atomic_write(folder / (entry + _SUFFIX), blob, sync=False)  # a cache: a torn entry is a miss
     except Exception:  # noqa: BLE001 - the store is an optimisation: a failure is a miss next time
         return
     _maybe_prune()
