@@ -170,3 +170,15 @@ def partner_trade(iso3: str, as_of=None) -> pd.DataFrame:
         rows.append({"year": y, "exports_usd": ex, "imports_usd": im, "total_usd": total, "share": share,
                      "partner_derived": y >= 2022, "status": status, "note": note})
     return pd.DataFrame(rows, columns=cols)
+
+
+def trade_trend(d: pd.DataFrame) -> tuple[pd.Series, pd.Series] | None:
+    """The two years a sentence compares (rows of :func:`partner_trade` with a share): the
+    last pre-war year (2021) when known, else the first year with a share; and the latest year with
+    a share. None when fewer than two years have a share."""
+    ok = d[d["share"].notna()]
+    if len(ok) < 2:
+        return None
+    base = ok[ok["year"] == TRADE_BASE_YEAR]
+    first = base.iloc[0] if len(base) and base.index[0] != ok.index[-1] else ok.iloc[0]
+    return first, ok.iloc[-1]

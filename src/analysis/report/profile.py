@@ -230,10 +230,8 @@ def _icc_sentence(iso3: str, ts) -> str | None:
 
 
 def _trade_sentence(iso3: str, ts) -> str | None:
-    from analysis.report import profile_charts
-
     d = economy.partner_trade(iso3, ts)
-    pair = profile_charts.trade_trend(d)
+    pair = economy.trade_trend(d)
     if pair is None:
         return None
     first, last = pair

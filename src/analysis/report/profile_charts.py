@@ -146,21 +146,9 @@ _MARKS = {"missing": "no value", "excluded": "left out", "impossible": "left out
           "imports only": "no export\nvalue"}
 
 
-def trade_trend(d: pd.DataFrame) -> tuple[pd.Series, pd.Series] | None:
-    """The two years a sentence compares (rows of :func:`economy.partner_trade` with a share): the
-    last pre-war year (2021) when known, else the first year with a share; and the latest year with
-    a share. None when fewer than two years have a share."""
-    ok = d[d["share"].notna()]
-    if len(ok) < 2:
-        return None
-    base = ok[ok["year"] == economy.TRADE_BASE_YEAR]
-    first = base.iloc[0] if len(base) and base.index[0] != ok.index[-1] else ok.iloc[0]
-    return first, ok.iloc[-1]
-
-
 def trade_title(name: str, d: pd.DataFrame) -> str:
     """The finding of the trade chart: how the state's share of Russia's goods trade moved."""
-    pair = trade_trend(d)
+    pair = economy.trade_trend(d)
     if pair is None:
         one = d[d["share"].notna()]
         if one.empty:
