@@ -8,11 +8,12 @@ anything, so dropping it changes nothing in the cascade; :func:`prune_html` drop
 keeps everything else as written (at-rules, selectors on tags or attributes, classes inside
 ``:not()`` and the other functional pseudo-classes, which do not require them).
 
-Parsing a stylesheet costs ~0.3 s; it is done once per stylesheet text and process (the build's
-export warm-up does it for the template's stylesheet while the notebooks run)."""
+Parsing a stylesheet costs ~0.4 s; it is done once per stylesheet text and kept in the memo store
+(the build's export warm-up reads it for the template's stylesheet while the notebooks run)."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import html as _html
 import re
 
@@ -46,7 +47,23 @@ def _requirements(prelude) -> list[tuple[frozenset, frozenset]] | None:
 @functools.lru_cache(maxsize=16)
 def _parsed(css: str) -> tuple:
     """The stylesheet as a tuple of (requirements or None, serialized text) per top-level rule;
-    @media and @supports blocks as (None, (prefix, inner parse, suffix))."""
+    @media and @supports blocks as (None, (prefix, inner parse, suffix)). Kept in the memo store
+    (keyed by the stylesheet's hash): the next build reads it instead of parsing ~240 KB again."""
+    from analysis import config
+    from analysis.datasets import memostore
+
+    entry = memostore.key(_parsed, str(config.curated_dir()), (hashlib.sha256(css.encode()).hexdigest(),))
+    if entry is not None:
+        stored = memostore.get(entry)
+        if isinstance(stored, tuple):
+            return stored
+    out = _parse(css)
+    if entry is not None:
+        memostore.put(entry, out)
+    return out
+
+
+def _parse(css: str) -> tuple:
     import tinycss2
 
     out = []
@@ -56,7 +73,7 @@ def _parsed(css: str) -> tuple:
         elif rule.type == "at-rule" and rule.lower_at_keyword in ("media", "supports") and rule.content is not None:
             inner = tinycss2.serialize(rule.content)
             head = "@" + rule.at_keyword + tinycss2.serialize(rule.prelude) + "{"
-            out.append((None, (head, _parsed(inner), "}")))
+            out.append((None, (head, _parse(inner), "}")))
         else:  # @font-face, @keyframes, @page, @import, @charset...: kept as written
             out.append((None, rule.serialize()))
     return tuple(out)
