@@ -22,6 +22,7 @@ NOTEBOOKS = config.PROJECT_ROOT / "notebooks"
 
 @pytest.fixture
 def store(tmp_path, monkeypatch):
+    monkeypatch.setattr(prepare, "idle_core", lambda: True)  # the suite keeps every core busy
     monkeypatch.setenv("ISOLATION_MEMO_DIR", str(tmp_path / "memo"))
     data.clear_cache()
     yield tmp_path / "memo"
@@ -120,6 +121,24 @@ def test_a_failing_prepare_function_fails_nothing_and_the_memo_off_means_no_chil
     monkeypatch.setenv("ISOLATION_MEMO_DIR", "off")
     assert prepare.start([(f"{__name__}:slow_hook", {})]) is None
     assert prepare.start([]) is None
+
+
+def test_no_child_when_every_core_is_busy(store, monkeypatch, tmp_path):
+    monkeypatch.setattr(prepare, "idle_core", lambda: False)
+    assert prepare.start([(f"{__name__}:slow_hook", {})]) is None
+    monkeypatch.undo()
+    loadavg = tmp_path / "loadavg"
+    real_open = open
+
+    def fake(text):
+        loadavg.write_text(text)
+        monkeypatch.setattr("builtins.open", lambda p, *a, **k: real_open(loadavg if p == "/proc/loadavg" else p, *a, **k))
+
+    cores = prepare.os.cpu_count()
+    fake(f"2.00 1.50 1.00 {cores + 1}/300 123\n")  # this process and one per core
+    assert prepare.idle_core() is False
+    fake("0.10 0.20 0.30 1/300 123\n")  # only this process
+    assert prepare.idle_core() is True
 
 
 def test_the_build_hands_each_notebook_its_first_reports_parameters(tmp_path, monkeypatch):

@@ -12,7 +12,8 @@ what the child computes reaches the workers through the memo store on disk
 The child is only an optimisation and is treated as one: it writes nothing but memo entries (the
 same entries a worker would write), its output and errors are discarded (a bad parameter fails the
 notebook, where it is reported), and it is stopped as soon as the pool is ready -- what it finished
-is used, the rest the workers compute as they would have. With the memo store off there is no child.
+is used, the rest the workers compute as they would have. With the memo store off, or when no core
+is idle at the start (a machine already busy on every core), there is no child.
 """
 from __future__ import annotations
 
@@ -132,13 +133,26 @@ class Prepared:
         return self.exitcode
 
 
+def idle_core() -> bool:
+    """Whether a core is idle right now: fewer runnable processes than cores besides this one
+    (``/proc/loadavg``'s running count, which includes the reader). True where it cannot be read."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as fh:
+            running = int(fh.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return True
+    return running - 1 < (os.cpu_count() or 1)
+
+
 def start(calls: list[tuple[str, dict]]) -> Prepared | None:
     """Fork a child that calls each ``(spec, parameters)`` in order; None when there is nothing to
-    call or the memo store (the only way its results reach the workers) is off."""
+    call, when the memo store (the only way its results reach the workers) is off, or when no core
+    is idle: on a machine already busy on every core (a test suite, another build) the child would
+    only take time from the processes that compute the same results anyway."""
     from analysis.datasets import memostore
 
     calls = [(spec, dict(params)) for spec, params in calls if spec]
-    if not calls or memostore.directory() is None:
+    if not calls or memostore.directory() is None or not idle_core():
         return None
     pid = os.fork()
     if pid == 0:
