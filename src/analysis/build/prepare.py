@@ -11,9 +11,10 @@ what the child computes reaches the workers through the memo store on disk
 
 The child is only an optimisation and is treated as one: it writes nothing but memo entries (the
 same entries a worker would write), its output and errors are discarded (a bad parameter fails the
-notebook, where it is reported), and it is stopped as soon as the pool is ready -- what it finished
-is used, the rest the workers compute as they would have. With the memo store off, or when no core
-is idle at the start (a machine already busy on every core), there is no child.
+notebook, where it is reported). A worker that needs an entry the child is computing waits for it
+(:mod:`analysis.datasets.memostore` claims) rather than computing it a second time; the child ends
+with its list, or is stopped when the build ends. With the memo store off, or when no core is idle
+at the start (a machine already busy on every core), there is no child.
 """
 from __future__ import annotations
 

@@ -179,11 +179,10 @@ class Worker:
 
 class ProcessPool:
     """``size`` warm worker processes running notebooks in ``cwd``. :meth:`run` executes one
-    notebook in a free worker. Use as a context manager or call :meth:`close`. ``warmed`` is called
-    once the imports and tables are ready, just before the workers fork."""
+    notebook in a free worker. Use as a context manager or call :meth:`close`."""
 
     def __init__(self, size: int, cwd: Path, *, warm_imports: Iterable[str] = (), load_data: bool = False,
-                 max_runs: int = MAX_RUNS, max_rss: int = MAX_RSS, warmed: Callable[[], None] | None = None):
+                 max_runs: int = MAX_RUNS, max_rss: int = MAX_RSS):
         from analysis.build import inprocess
 
         self.size = max(1, int(size))
@@ -196,8 +195,6 @@ class ProcessPool:
         self.workers: list[Worker] = []
         self._closed = False
         inprocess.warm(warm_imports, load_data)
-        if warmed is not None:  # e.g. stop the prepare child (analysis.build.prepare) before the workers fork
-            warmed()
         for _ in range(self.size):
             self._idle.put(self._fork())
 

@@ -117,19 +117,11 @@ class PoolRunner:
                 from analysis.build.inprocess import notebook_imports
                 from analysis.build.procpool import ProcessPool
 
-                child = self.child
-                # the child works on a core the workers leave idle: with a worker per core, it stops
-                # when they start
-                spare = self.size < (os.cpu_count() or 1)
                 imports = notebook_imports(self.notebooks)
-                try:
-                    self.pool = ProcessPool(self.size, self.options.notebooks_dir, warm_imports=imports,
-                                            load_data=any(m.split(".")[0] == "analysis" for m in imports),
-                                            warmed=None if child is None or spare else child.stop)
-                except BaseException:
-                    if child is not None:
-                        child.stop()
-                    raise
+                # the prepare child runs on: the workers' first reports wait for the results it is
+                # computing (memostore claims) instead of each computing them again
+                self.pool = ProcessPool(self.size, self.options.notebooks_dir, warm_imports=imports,
+                                        load_data=any(m.split(".")[0] == "analysis" for m in imports))
                 # while the first notebooks run in the workers, this process gets ready to export them
                 threading.Thread(target=_prewarm_export, args=(self.pdf,), name="export-warm-up", daemon=True).start()
             return self.pool
