@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 
@@ -155,8 +154,9 @@ def test_the_build_hands_each_notebook_its_first_reports_parameters(tmp_path, mo
     with pytest.raises(SystemExit):
         pipeline.build(output=tmp_path / "out", notebooks_dir=NOTEBOOKS, profiles="PRK,CHN", as_of="2025-06-30",
                        cache=False)
-    calls = {Path(nb).name: params for nb, params in seen["prepare"]}
-    assert set(calls) == {"isolation_report.ipynb", "country_profile.ipynb"}
-    assert calls["country_profile.ipynb"]["iso3"] == "PRK"  # the first profile
-    assert calls["country_profile.ipynb"]["as_of"] == calls["isolation_report.ipynb"]["as_of"] == "2025-06-30"
-    assert calls["isolation_report.ipynb"]["window"] == 6  # the notebook's defaults are filled in
+    calls = dict(seen["prepare"])
+    profile, report = "analysis.report.prepare:country_profile", "analysis.report.prepare:main_report"
+    assert set(calls) == {profile, report} and len(seen["prepare"]) == 2  # one call per notebook
+    assert calls[profile]["iso3"] == "PRK"  # the first profile
+    assert calls[profile]["as_of"] == calls[report]["as_of"] == "2025-06-30"
+    assert calls[report]["window"] == 6  # the notebook's defaults are filled in

@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
+from analysis.build import nbjson
 from analysis.errors import CellTimeoutError
 
 ENGINE = "analysis-inprocess"
@@ -43,16 +44,11 @@ def notebook_imports(paths: Iterable[Path]) -> list[str]:
     in first-seen order. Cells that do not parse (magics) are skipped line by line."""
     seen: dict[str, None] = {}
     for path in paths:
-        try:  # plain JSON: nbformat's import and validation would cost the build ~0.2 s here
-            cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
-        except (OSError, ValueError, AttributeError):
-            continue  # the notebook's run reports it
-        for cell in cells:
-            if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+        for cell in nbjson.cells(path):  # a notebook that cannot be read: its run reports it
+            if cell.get("cell_type") != "code":
                 continue
-            source = cell.get("source", "")
-            source = "".join(source) if isinstance(source, list) else str(source)
-            src = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+            src = "\n".join(line for line in nbjson.source(cell).splitlines()
+                            if not line.lstrip().startswith(("%", "!")))
             try:
                 tree = ast.parse(src)
             except SyntaxError:

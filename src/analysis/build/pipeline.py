@@ -150,11 +150,11 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
         halves = 2 if to_run and workers >= 2 * len(to_run) and any(split.splittable(j.notebook) for j in to_run) else 1
         firsts: dict = {}  # the first report of each notebook that names a prepare function
         for j in to_run:
-            if prepare.hook(j.notebook):
-                firsts.setdefault(j.notebook, j)
+            if j.notebook not in firsts and prepare.hook(j.notebook):
+                firsts[j.notebook] = j
         runner = own_runner = PoolRunner(min(workers, halves * len(to_run) or 1), {j.notebook for j in to_run},
                                          options, pdf=any(j.pdf is not None for j in to_run), split=halves > 1,
-                                         prepare=[(nb, effective_parameters(nb, j.parameters))
+                                         prepare=[(prepare.hook(nb), effective_parameters(nb, j.parameters))
                                                   for nb, j in firsts.items()])
     elif runner is None:
         runner = papermill_runner

@@ -20,26 +20,21 @@ from __future__ import annotations
 
 import functools
 import importlib
-import json
 import os
 import signal
 import time
 from pathlib import Path
 
+from analysis.build import nbjson, procpool
+
 METADATA_KEY = "analysis"
-
-
-def _metadata(path: str | Path) -> dict:
-    try:
-        meta = json.loads(Path(path).read_text(encoding="utf-8")).get("metadata", {})
-    except (OSError, ValueError, AttributeError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
 
 
 @functools.lru_cache(maxsize=64)
 def _hook(path: str, mtime_ns: int) -> str | None:
-    value = (_metadata(path).get(METADATA_KEY) or {}).get("prepare")
+    meta = nbjson.read(path).get("metadata")
+    ours = meta.get(METADATA_KEY) if isinstance(meta, dict) else None
+    value = ours.get("prepare") if isinstance(ours, dict) else None
     return value if isinstance(value, str) and ":" in value else None
 
 
@@ -92,25 +87,15 @@ class Prepared:
         self.pid = pid
         self.exitcode: int | None = None
 
-    def _reap(self, block: bool) -> bool:
-        if self.exitcode is not None:
-            return True
-        try:
-            pid, status = os.waitpid(self.pid, 0 if block else os.WNOHANG)
-        except ChildProcessError:
-            self.exitcode = -1
-            return True
-        if pid == 0:
-            return False
-        self.exitcode = os.waitstatus_to_exitcode(status)
-        return True
-
     def done(self) -> bool:
-        return self._reap(block=False)
+        if self.exitcode is None:
+            self.exitcode = procpool.reap(self.pid)
+        return self.exitcode is not None
 
     def wait(self) -> int:
         """Wait for the child to finish; its exit code (0: every call completed)."""
-        self._reap(block=True)
+        if self.exitcode is None:
+            self.exitcode = procpool.reap(self.pid, block=True)
         return self.exitcode
 
     def stop(self, grace: float = 0.5) -> int:

@@ -84,6 +84,16 @@ def _serve(conn) -> None:
         conn.send((*reply, _rss()))
 
 
+def reap(pid: int, block: bool = False) -> int | None:
+    """The exit code of the child process ``pid`` once it has exited (it is reaped then), -1 when it
+    is no child of ours; None while it runs (``block``: wait for it to exit)."""
+    try:
+        done, status = os.waitpid(pid, 0 if block else os.WNOHANG)
+    except ChildProcessError:
+        return -1
+    return os.waitstatus_to_exitcode(status) if done else None
+
+
 class Worker:
     """The build's handle on one worker process (forked from the build process)."""
 
@@ -119,17 +129,9 @@ class Worker:
         self.retire = False  # replace after this run
 
     def alive(self) -> bool:
-        if self.exitcode is not None:
-            return False
-        try:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-        except ChildProcessError:
-            self.exitcode = -1
-            return False
-        if pid == 0:
-            return True
-        self.exitcode = os.waitstatus_to_exitcode(status)
-        return False
+        if self.exitcode is None:
+            self.exitcode = reap(self.pid)
+        return self.exitcode is None
 
     def _signal(self, sig: int) -> None:
         if self.alive():

@@ -95,14 +95,15 @@ class PoolRunner:
     ``analysis``). Call :meth:`close` when the build is done."""
 
     def __init__(self, size: int, notebooks: Iterable[Path], options: BuildOptions, pdf: bool = False,
-                 split: bool = False, prepare: Iterable[tuple[Path, dict]] = ()):
+                 split: bool = False, prepare: Iterable[tuple[str, dict]] = ()):
         self.size = max(1, size)
         self.split = split  # a free worker per report: its sections run in two halves (analysis.build.split)
-        #: the child computing the first results of each notebook (for its first report's parameters)
-        #: while the pool warms up (analysis.build.prepare); started now, for a head start
+        #: the child calling each ("module:function", parameters) of ``prepare`` -- each notebook's
+        #: prepare function, with its first report's parameters -- while the pool warms up
+        #: (analysis.build.prepare); started now, for a head start
         from analysis.build import prepare as _prepare
 
-        self.child = _prepare.start([(_prepare.hook(nb), params) for nb, params in prepare])
+        self.child = _prepare.start(list(prepare))
         self.notebooks = sorted({Path(p) for p in notebooks})
         self.options = options
         self.pdf = pdf  # some report is exported as PDF: the export warm-up imports WeasyPrint too

@@ -21,6 +21,8 @@ import functools
 import json
 from pathlib import Path
 
+from analysis.build import nbjson
+
 SETUP_TAG = "setup"
 
 
@@ -38,18 +40,9 @@ def setup_index(nb) -> int | None:
     return found[-1] if found else None
 
 
-def _cells(path: str | Path) -> list:
-    """A notebook file's cells as plain JSON (no validation); empty when it cannot be read."""
-    try:
-        cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
-    except (OSError, ValueError, AttributeError):
-        return []
-    return cells if isinstance(cells, list) else []
-
-
 @functools.lru_cache(maxsize=64)
 def _splittable(path: str, mtime_ns: int) -> bool:
-    return any(_is_setup(c) for c in _cells(path))
+    return any(_is_setup(c) for c in nbjson.cells(path))
 
 
 def splittable(path: str | Path) -> bool:
@@ -64,13 +57,12 @@ def durations(path: str | Path) -> dict[str, float]:
     """Seconds per code cell (keyed by its source) of an executed notebook file (papermill's
     metadata); empty when there is none. Read as plain JSON: no validation, it only balances halves."""
     out = {}
-    for c in _cells(path):
-        if not isinstance(c, dict) or c.get("cell_type") != "code":
+    for c in nbjson.cells(path):
+        if c.get("cell_type") != "code":
             continue
         d = ((c.get("metadata") or {}).get("papermill") or {}).get("duration")
-        src = c.get("source", "")
         if isinstance(d, (int, float)):
-            out["".join(src) if isinstance(src, list) else str(src)] = float(d)
+            out[nbjson.source(c)] = float(d)
     return out
 
 
