@@ -69,7 +69,7 @@ def test_a_profile_finds_in_the_store_everything_its_first_sections_read(tiny_da
     assert written == []  # nothing computed again: every entry was the prepare child's
 
 
-def test_the_main_report_finds_its_thesis_and_findings_in_the_store(store, monkeypatch):
+def test_the_main_report_finds_its_thesis_findings_and_map_in_the_store(store, monkeypatch):
     """On the real data (the thesis needs the article's states), on a date of its own."""
     parameters = {"as_of": "2025-06-30", "focus": None, "allied_no_share": 0.5, "leaning_no_share": 0.2,
                   "west_yes_share": 0.7, "condemning_yes_share": 1.0, "use_treaties": True, "window": 6}
@@ -77,6 +77,10 @@ def test_the_main_report_finds_its_thesis_and_findings_in_the_store(store, monke
     written = _puts(monkeypatch)
     ctx = report.context("2025-06-30", None, **{k: v for k, v in parameters.items() if k not in ("as_of", "focus")})
     story.thesis_section(ctx)
+    from analysis.report import maps
+
+    maps.projected()  # the geometry of the two maps
+    maps.world(maps.FINEST)
     assert written == []
 
 

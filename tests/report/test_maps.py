@@ -267,3 +267,32 @@ def test_draw_choropleth_rejects_unmapped_values():
             maps.draw_choropleth(ax, w, "value", {"a": "#000000"})
     finally:
         plt.close(fig)
+
+
+def test_the_geometry_is_kept_in_the_memo_store_under_the_files_digest(tmp_path, monkeypatch):
+    """Made once per data date and shared by the build's processes; a changed world file is a new key."""
+    import shutil
+
+    from analysis.datasets import data, memostore
+
+    copy = tmp_path / "countries-110m.json"
+    shutil.copy(maps.world_path("110m"), copy)
+    monkeypatch.setattr(maps, "world_path", lambda resolution="50m": copy)
+    monkeypatch.setenv("ISOLATION_MEMO_DIR", str(tmp_path / "memo"))
+    written: list = []
+    real = memostore.put
+    monkeypatch.setattr(memostore, "put", lambda entry, value: written.append(entry) or real(entry, value))
+    data.clear_cache()
+    try:
+        first = maps.projected("110m")
+        assert len(written) == 2  # the fixed world and its projection
+        data.clear_cache()  # a new process: nothing in memory
+        again = maps.projected("110m")
+        assert len(written) == 2 and again.geometry.geom_equals(first.geometry).all()  # read, not made again
+        with open(copy, "a", encoding="utf-8") as fh:
+            fh.write("\n")  # the same features, other bytes
+        data.clear_cache()
+        maps.projected("110m")
+        assert len(written) == 4
+    finally:
+        data.clear_cache()

@@ -60,8 +60,8 @@ import shapely.affinity
 from shapely.geometry import Polygon, box
 from shapely.geometry.base import BaseGeometry
 
-from analysis import config
-from analysis.datasets import codes
+from analysis import config, files
+from analysis.datasets import codes, data
 
 GEOGRAPHIC = "EPSG:4326"
 EQUAL_AREA = "EPSG:8857"  # WGS 84 / Equal Earth Greenwich
@@ -105,8 +105,20 @@ def raw_world(resolution: str = "50m") -> gpd.GeoDataFrame:
     return _read_raw(str(world_path(resolution))).copy()
 
 
-@functools.lru_cache(maxsize=4)
-def _world(path: str) -> gpd.GeoDataFrame:
+@functools.lru_cache(maxsize=8)
+def _digest(path: str, size: int, mtime_ns: int) -> str:
+    return files.sha256(Path(path))
+
+
+def _source(resolution: str) -> tuple[str, str]:
+    """(path, sha256) of the world file at ``resolution``: the memo key of what is made from it."""
+    path = world_path(resolution)
+    st = path.stat()
+    return str(path), _digest(str(path), st.st_size, st.st_mtime_ns)
+
+
+@data.memo  # ~0.15 s to fix, ~0.3 s to project: kept in the memo store, shared by the build's workers
+def _world(path: str, digest: str) -> gpd.GeoDataFrame:
     gdf = fix_antimeridian(_read_raw(path))
     gdf["geometry"] = [_make_valid(g) for g in gdf.geometry]
     gdf = _merge_duplicates(gdf)
@@ -119,7 +131,7 @@ def world(resolution: str = "50m") -> gpd.GeoDataFrame:
     One row per iso3 (iso3 is None for Somaliland, N. Cyprus, Indian Ocean Ter., Siachen Glacier).
     Cached per process; the caller gets a copy.
     """
-    return _world(str(world_path(resolution))).copy()
+    return _world(*_source(resolution)).copy()
 
 
 def _merge_duplicates(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -272,9 +284,9 @@ def project(gdf: gpd.GeoDataFrame, crs: str = EQUAL_AREA) -> gpd.GeoDataFrame:
     return out.to_crs(crs)
 
 
-@functools.lru_cache(maxsize=8)
-def _projected(path: str, drop_antarctica: bool) -> gpd.GeoDataFrame:
-    gdf = _world(path)
+@data.memo
+def _projected(path: str, digest: str, drop_antarctica: bool) -> gpd.GeoDataFrame:
+    gdf = _world(path, digest)
     if drop_antarctica:
         gdf = gdf[gdf["iso3"] != "ATA"]
     return project(gdf.reset_index(drop=True))
@@ -282,7 +294,7 @@ def _projected(path: str, drop_antarctica: bool) -> gpd.GeoDataFrame:
 
 def projected(resolution: str = "50m", drop_antarctica: bool = True) -> gpd.GeoDataFrame:
     """:func:`world` in Equal Earth (EPSG:8857), without Antarctica by default. Cached; returns a copy."""
-    return _projected(str(world_path(resolution)), drop_antarctica).copy()
+    return _projected(*_source(resolution), drop_antarctica).copy()
 
 
 # ----------------------------------------------------------------------------------- small countries

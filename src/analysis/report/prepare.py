@@ -23,13 +23,17 @@ def _thresholds(parameters: dict) -> dict:
 
 def main_report(as_of=None, **parameters) -> None:
     """``notebooks/isolation_report.ipynb``: the thesis and its findings (the stance of every member
-    now and on the article's date, allies and partners, the article's claims checked), agreement
-    with Russia, the stance at every year end."""
+    now and on the article's date, allies and partners, the article's claims checked), the world
+    map's geometry, agreement with Russia, the stance at every year end."""
     ts = _asof.resolve_report(as_of)
     t = _thresholds(parameters)
     n = thesis.numbers(ts, **t)  # as story_sections.thesis_section computes them
     thesis.thesis(n=n, seen=set())
     thesis.findings(n=n, seen=set())
+    from analysis.report import maps  # geopandas: for the report's two maps, not the profiles
+
+    maps.projected()
+    maps.world(maps.FINEST)
     alignment.agreement("RUS", ts)
     timeline.stance_shares(ts, **t)
 
