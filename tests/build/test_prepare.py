@@ -12,6 +12,7 @@ import pytest
 from analysis import config
 from analysis.build import prepare
 from analysis.datasets import data, memostore
+from analysis.metrics import allies, stances
 from analysis.report import profile_sections
 from analysis.report import sections as report
 from analysis.report import story_sections as story
@@ -69,7 +70,7 @@ def test_a_profile_finds_in_the_store_everything_its_first_sections_read(tiny_da
     assert written == []  # nothing computed again: every entry was the prepare child's
 
 
-def test_the_main_report_finds_its_thesis_findings_and_map_in_the_store(store, monkeypatch):
+def test_the_main_report_finds_its_shared_results_in_the_store(store, monkeypatch):
     """On the real data (the thesis needs the article's states), on a date of its own."""
     parameters = {"as_of": "2025-06-30", "focus": None, "allied_no_share": 0.5, "leaning_no_share": 0.2,
                   "west_yes_share": 0.7, "condemning_yes_share": 1.0, "use_treaties": True, "window": 6}
@@ -81,6 +82,8 @@ def test_the_main_report_finds_its_thesis_findings_and_map_in_the_store(store, m
 
     maps.projected()  # the geometry of the two maps
     maps.world(maps.FINEST)
+    stances.sensitivity(ctx.as_of, **ctx.thresholds)  # the stance tables' sensitivity table
+    allies.sensitivity(ctx.as_of, **ctx.thresholds)  # the methods' one
     assert written == []
 
 

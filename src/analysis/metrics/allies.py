@@ -108,7 +108,12 @@ SENSITIVITY = {"ally_ties": [2.0, 3.0, 4.0, 5.0], "partner_ties": [2.0, 3.0, 4.0
 def sensitivity(as_of=None, **thresholds) -> pd.DataFrame:
     """How many allies and partners the rule names when one rule threshold or one ties weight
     moves (a weight set to 0 or doubled): setting, value, allies, partners, allies_named."""
-    ts = _asof.resolve(as_of)
+    return _sensitivity(_asof.resolve(as_of), tuple(sorted(stances.check_thresholds(thresholds).items())))
+
+
+@data.memo  # ~30 classifications of every member (~0.2 s)
+def _sensitivity(ts, thresholds: tuple) -> pd.DataFrame:
+    thresholds = dict(thresholds)
     st = stances.stance(ts, **thresholds)
     rows = []
 

@@ -268,10 +268,16 @@ SENSITIVITY_STEPS = {"allied_no_share": [0.3, 0.4, 0.5, 0.6, 0.7], "leaning_no_s
 def sensitivity(as_of=None, steps: dict | None = None, **thresholds) -> pd.DataFrame:
     """How the classes' state counts and population/GDP shares move when one threshold moves and
     the others keep their values: threshold, value, is_default, stance, states, population_share, gdp_share."""
-    base = check_thresholds(thresholds)
-    ts = _asof.resolve(as_of)
+    base = tuple(sorted(check_thresholds(thresholds).items()))
+    steps = tuple((name, tuple(values)) for name, values in (steps or SENSITIVITY_STEPS).items())
+    return _sensitivity(_asof.resolve(as_of), steps, base)
+
+
+@data.memo  # 23 classifications of every member with the default steps (~0.2 s)
+def _sensitivity(ts, steps: tuple, thresholds: tuple) -> pd.DataFrame:
+    base = dict(thresholds)
     rows = []
-    for name, values in (steps or SENSITIVITY_STEPS).items():
+    for name, values in steps:
         for value in values:
             t = {**base, name: value}
             s = classify(*_inputs(ts, t["window"]), **t)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from analysis.datasets import asof as _asof
 from analysis.datasets import members
-from analysis.metrics import alignment, timeline
+from analysis.metrics import alignment, allies, timeline
 from analysis.metrics import stances as _stance
 from analysis.report import profile, thesis
 
@@ -24,7 +24,7 @@ def _thresholds(parameters: dict) -> dict:
 def main_report(as_of=None, **parameters) -> None:
     """``notebooks/isolation_report.ipynb``: the thesis and its findings (the stance of every member
     now and on the article's date, allies and partners, the article's claims checked), the world
-    map's geometry, agreement with Russia, the stance at every year end."""
+    map's geometry, agreement with Russia, the stance at every year end, the sensitivity tables."""
     ts = _asof.resolve_report(as_of)
     t = _thresholds(parameters)
     n = thesis.numbers(ts, **t)  # as story_sections.thesis_section computes them
@@ -36,6 +36,8 @@ def main_report(as_of=None, **parameters) -> None:
     maps.world(maps.FINEST)
     alignment.agreement("RUS", ts)
     timeline.stance_shares(ts, **t)
+    _stance.sensitivity(ts, **t)  # the stance tables' and the methods' sensitivity tables
+    allies.sensitivity(ts, **t)
 
 
 def country_profile(iso3: str = "CHN", as_of=None, **parameters) -> None:
