@@ -182,6 +182,18 @@ def test_executor_is_swappable_and_export_failure_commits_nothing(tmp_path, monk
     assert hidden_leftovers(out) == []
 
 
+def test_only_a_build_of_one_report_leaves_its_pdfs_garbage_for_later(tmp_path, monkeypatch):
+    import analysis.build.export
+
+    calls: list = []
+    monkeypatch.setattr(analysis.build.export, "export_pdf", lambda nb, **k: calls.append(k["collect"]) or b"%PDF")
+    kw = dict(notebooks_dir=FIXTURES, formats=["html", "pdf"], profile_formats=["html", "pdf"], runner=fake_runner,
+              out=io.StringIO(), err=io.StringIO(), cache=False)
+    assert pipeline.build(output=tmp_path / "one", profiles="none", **kw) == 0
+    assert pipeline.build(output=tmp_path / "two", profiles="CHN", **kw) == 0
+    assert calls == [False, True, True]  # the main report alone; then the main report and a profile
+
+
 # =========================================================================== end to end (kernels)
 
 

@@ -175,3 +175,17 @@ def test_the_pdf_draws_the_svg_figure_as_vector_graphics_with_its_text():
     assert "<script>" not in imgs[0] and "&lt;script&gt;" in imgs[0]  # the alt text is escaped
     text = "".join(p.extract_text() for p in pdf_pages(pdf.export_pdf(nb, title="T"))).replace("\x00", "")
     assert "Zebra quokka finding" in text  # the figure is drawn, its words as text (not pixels)
+
+
+def test_a_render_left_to_a_later_collection_is_freed_by_it():
+    """``collect=False``: no collection of the render's objects right after it, and nothing kept for good."""
+    import gc
+
+    html = "<html><body>" + "".join(f"<h2>Part {i}</h2><table><tr><td>{i}</td></tr></table>" for i in range(30)) + \
+        "</body></html>"
+    gc.collect()
+    pdf.html_to_pdf(html, collect=False)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0  # nothing frozen for good
+    assert gc.get_count()[0] < 700  # the youngest generation does not hold the render's objects
+    assert gc.collect() > 1000  # the next full collection frees the render's garbage

@@ -144,6 +144,7 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
                     on_done(res, 0, n)
 
     # ---- run the rest
+    options.one_report = len(to_run) == 1
     own_runner = None
     if runner is None and pool:
         # fewer reports than workers: each report's sections run in two halves (analysis.build.split)

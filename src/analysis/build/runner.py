@@ -186,7 +186,8 @@ def execute_job(job: ReportJob, options: BuildOptions, runner: Runner = papermil
             pdf_bytes = None
             if job.pdf is not None:
                 pdf_bytes = export_pdf(nb, title=job.title, show_code=options.show_code, report_info=info,
-                                       path=options.notebooks_dir, data_base_url=pdf_data_url(job, options))
+                                       path=options.notebooks_dir, data_base_url=pdf_data_url(job, options),
+                                       collect=not options.one_report)
         except Exception as exc:  # noqa: BLE001
             result.export_seconds = time.perf_counter() - t1
             result.error = ReportNotebookError(_rel(job.notebook), None, type(exc).__name__, str(exc),
