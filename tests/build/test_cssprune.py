@@ -66,3 +66,22 @@ def test_the_pdf_is_the_one_the_whole_stylesheet_makes():
     finally:
         cssprune.prune_html = real
     assert export.html_to_pdf(page) == whole
+
+
+def test_the_parsed_stylesheet_is_read_from_the_memo_store_by_the_next_process(tmp_path, monkeypatch):
+    from analysis.datasets import data
+
+    monkeypatch.setenv("ISOLATION_MEMO_DIR", str(tmp_path / "memo"))
+    page = _style(".absent { color: red } .b { color: lime }") + '<body><p class="b">x</p></body></html>'
+    data.clear_cache()
+    try:
+        first = cssprune.prune_html(page)
+        data.clear_cache()  # a new process: nothing parsed in memory
+
+        def no_parse(css):
+            raise AssertionError("parsed again")
+        monkeypatch.setattr(cssprune, "_parse", no_parse)
+        assert cssprune.prune_html(page) == first
+        assert ".absent" not in first and ".b { color: lime }" in first
+    finally:
+        data.clear_cache()

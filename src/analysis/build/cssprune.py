@@ -12,10 +12,10 @@ Parsing a stylesheet costs ~0.4 s; it is done once per stylesheet text and kept 
 (the build's export warm-up reads it for the template's stylesheet while the notebooks run)."""
 from __future__ import annotations
 
-import functools
-import hashlib
 import html as _html
 import re
+
+from analysis.datasets import data
 
 _STYLE = re.compile(r"(<style\b[^>]*>)(.*?)(</style>)", re.S | re.I)
 _CLASS_ATTR = re.compile(r"""\bclass\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
@@ -44,23 +44,11 @@ def _requirements(prelude) -> list[tuple[frozenset, frozenset]] | None:
     return [(frozenset(c), frozenset(i)) for c, i in selectors]
 
 
-@functools.lru_cache(maxsize=16)
+@data.memo  # kept in the memo store: the next build reads the template's stylesheet instead of parsing it
 def _parsed(css: str) -> tuple:
     """The stylesheet as a tuple of (requirements or None, serialized text) per top-level rule;
-    @media and @supports blocks as (None, (prefix, inner parse, suffix)). Kept in the memo store
-    (keyed by the stylesheet's hash): the next build reads it instead of parsing ~240 KB again."""
-    from analysis import config
-    from analysis.datasets import memostore
-
-    entry = memostore.key(_parsed, str(config.curated_dir()), (hashlib.sha256(css.encode()).hexdigest(),))
-    if entry is not None:
-        stored = memostore.get(entry)
-        if isinstance(stored, tuple):
-            return stored
-    out = _parse(css)
-    if entry is not None:
-        memostore.put(entry, out)
-    return out
+    @media and @supports blocks as (None, (prefix, inner parse, suffix))."""
+    return _parse(css)
 
 
 def _parse(css: str) -> tuple:
