@@ -148,9 +148,9 @@ def eu_members_by_session(sessions: pd.DataFrame) -> pd.DataFrame:
     """(iso3, session) pairs of the states that were EU members when each session began
     (1 September of its start year); ``sessions`` has columns session and year."""
     m = data.memberships()
-    m = m[m["group"] == "EU"]
-    rows = []
-    for s in sessions[["session", "year"]].drop_duplicates().itertuples():
-        start = pd.Timestamp(f"{s.year}-09-01")
-        rows += [(i, s.session) for i in m.loc[active(m, start), "iso3"]]
-    return pd.DataFrame(rows, columns=["iso3", "session"])
+    m = m.loc[m["group"] == "EU", ["iso3", "joined", "left"]]
+    s = sessions[["session", "year"]].drop_duplicates()
+    s = s.assign(start=pd.to_datetime(s["year"].astype(int).astype(str) + "-09-01"))
+    pairs = s.merge(m, how="cross")  # every session with every EU spell, then the one rule of membership
+    pairs = pairs[active(pairs, pairs["start"])]
+    return pairs[["iso3", "session"]].reset_index(drop=True)
