@@ -21,7 +21,7 @@ from analysis import config
 from analysis.build import cli
 from analysis.build.inprocess import notebook_imports
 from analysis.build.procpool import ProcessPool
-from analysis.errors import CellTimeoutError, KernelDiedError
+from analysis.errors import BuildCancelled, CellTimeoutError, KernelDiedError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "notebooks"
 
@@ -45,7 +45,7 @@ def stdout_of(nb) -> str:
 def pool(tmp_path_factory):
     """One warm worker (warmed like a build of the real notebooks: analysis imported, tables loaded)."""
     folder = tmp_path_factory.mktemp("pool")
-    with ProcessPool(1, folder, warm_imports=["analysis", "analysis.report.display", "pandas", "numpy"],
+    with ProcessPool(1, folder, warm_imports=["analysis", "analysis.report.display", "analysis.report.style", "pandas", "numpy"],
                      load_data=True) as p:
         p.folder = folder
         yield p
@@ -90,6 +90,36 @@ def test_matplotlib_cwd_environment_and_module_state_are_reset(pool):
     assert lines[2] == "8 60 {'output_data_dir': '', 'link_dir': ''}"
     assert lines[3] == "False"
     assert lines[4] == "False"  # numpy's generator was reseeded (not left at seed 0)
+
+
+def test_a_change_deep_inside_a_module_level_container_is_undone(pool):
+    run(pool, "nested.ipynb", "from analysis.report import style\n"
+        "style.SEABORN_WHITE['font.sans-serif'].append('Leak')\nstyle.RC['leak'] = 1\n"
+        "style.SOURCES['maps'] = 'leak'")
+    nb = run(pool, "nested-check.ipynb", "from analysis.report import style\n"
+             "print(style.SEABORN_WHITE['font.sans-serif'][-1], 'leak' in style.RC, style.SOURCES['maps'][:7])")
+    assert stdout_of(nb).split() == ["sans-serif", "False", "Natural"]
+
+
+def test_the_reset_frees_a_runs_garbage_and_sets_what_it_keeps_aside(pool):
+    # run 1 leaves a cycle only a collection frees, and a list kept alive outside the namespace
+    run(pool, "leave.ipynb", "import sys, weakref\nclass Node: pass\nn = Node(); n.me = n\n"
+        "sys._pool_cycle = weakref.ref(n)\nsys._pool_kept = [[i] for i in range(3000)]")
+    nb = run(pool, "look.ipynb", "import gc, sys\nprint(sys._pool_cycle() is None)\n"
+             "kept = {id(o) for o in sys._pool_kept}\n"
+             "print(sum(id(o) in kept or o is sys._pool_kept for o in gc.get_objects()))\n"
+             "del sys._pool_cycle, sys._pool_kept")
+    freed, still_walked = stdout_of(nb).split()
+    assert freed == "True"  # the garbage was collected, not set aside
+    assert still_walked == "0"  # what survived the reset is no longer walked by every collection
+
+
+def test_a_report_cancelled_while_it_waited_for_a_worker_does_not_start(pool):
+    path = make_notebook(pool.folder, "never.ipynb", "raise SystemExit('must not run')")
+    with pytest.raises(BuildCancelled):
+        pool.run(path, pool.folder / "out-never.ipynb", {"n": 1}, cancelled=lambda: True)
+    assert not (pool.folder / "out-never.ipynb").exists()
+    assert stdout_of(run(pool, "after.ipynb", "print('ran')")) == "ran\n"  # the worker is free again
 
 
 def test_execution_counts_start_at_1_in_every_run(pool):
