@@ -10,6 +10,7 @@ import io
 import json
 import os
 import re
+import threading
 import time
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -192,6 +193,36 @@ def test_only_a_build_of_one_report_leaves_its_pdfs_garbage_for_later(tmp_path, 
     assert pipeline.build(output=tmp_path / "one", profiles="none", **kw) == 0
     assert pipeline.build(output=tmp_path / "two", profiles="CHN", **kw) == 0
     assert calls == [False, True, True]  # the main report alone; then the main report and a profile
+
+
+def test_a_warm_worker_runs_the_next_report_while_the_last_one_is_exported(tmp_path, monkeypatch):
+    import analysis.build.export
+    from analysis.build.procpool import ProcessPool
+
+    export, run = analysis.build.export.export_html, ProcessPool.run
+    spans: dict = {"export": [], "run": []}
+
+    def slow_export(nb, **k):
+        t0 = time.monotonic()
+        time.sleep(0.4)  # an export long enough to see whether the worker waits for it
+        html = export(nb, **k)
+        if threading.current_thread().name.startswith("report"):  # not the export warm-up's own export
+            spans["export"].append((t0, time.monotonic()))
+        return html
+
+    def timed_run(self, *a, **k):
+        t0 = time.monotonic()
+        try:
+            return run(self, *a, **k)
+        finally:
+            spans["run"].append((t0, time.monotonic()))
+    monkeypatch.setattr(analysis.build.export, "export_html", slow_export)
+    monkeypatch.setattr(ProcessPool, "run", timed_run)
+    assert pipeline.build(output=tmp_path / "r", notebooks_dir=FIXTURES, profiles="CHN,BLR,IRN", report=False,
+                          jobs=1, cache=False, out=io.StringIO(), err=io.StringIO()) == 0
+    assert len(spans["run"]) == 3 and len(spans["export"]) == 3
+    # one worker: a notebook started while another report was being exported in this process
+    assert any(e0 < r0 < e1 for r0, _ in spans["run"] for e0, e1 in spans["export"]), spans
 
 
 # =========================================================================== end to end (kernels)

@@ -178,7 +178,11 @@ def build(*, output: Path, notebooks_dir: Path, as_of: str | None = None, profil
     results: list[JobResult] = list(cached)
     try:
         if to_run:
-            results += run_jobs(to_run, options, workers=workers, on_done=on_built, runner=runner)
+            # two reports in flight per warm worker: while this process exports and commits one, the
+            # worker already runs the next (it would otherwise wait ~10 % of a country profile's time)
+            in_flight = 2 * own_runner.size if own_runner is not None else workers
+            results += run_jobs(to_run, options, workers=workers, on_done=on_built, runner=runner,
+                                in_flight=in_flight)
     except BuildInterrupted as exc:
         if own_runner is not None:
             own_runner.stop()

@@ -246,6 +246,9 @@ class ProcessPool:
         from papermill.exceptions import PapermillExecutionError
 
         worker = self._take()
+        if cancelled():  # the build was stopped while this report waited for a free worker
+            self._idle.put(worker)
+            raise BuildCancelled("build interrupted")
         if on_worker:
             on_worker(worker)
         ok = False

@@ -231,9 +231,12 @@ def execute_job(job: ReportJob, options: BuildOptions, runner: Runner = papermil
 
 def run_jobs(jobs: list[ReportJob], options: BuildOptions, workers: int = 1,
              on_done: Callable[[JobResult, int, int], None] | None = None,
-             runner: Runner = papermill_runner, interrupt_wait: float = 60) -> list[JobResult]:
-    """Run ``jobs`` with ``workers`` threads; call ``on_done(result, k, n)`` as each finishes.
-    Returns the results in job order.
+             runner: Runner = papermill_runner, interrupt_wait: float = 60,
+             in_flight: int | None = None) -> list[JobResult]:
+    """Run ``jobs`` with ``workers`` threads (``in_flight`` when given: with warm worker processes,
+    more threads than workers, so that a worker starts the next notebook while this process exports
+    the one it just ran); call ``on_done(result, k, n)`` as each finishes. Returns the results in
+    job order.
 
     Ctrl-C: jobs not started are cancelled, running kernels are interrupted and their jobs commit
     nothing (previous reports stay), then :class:`BuildInterrupted` is raised with the results of
@@ -243,7 +246,7 @@ def run_jobs(jobs: list[ReportJob], options: BuildOptions, workers: int = 1,
     options.staging = out / f".staging-{token()}"
     options.staging.mkdir()
     results: dict[int, JobResult] = {}
-    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs) or 1)), thread_name_prefix="report")
+    pool = ThreadPoolExecutor(max_workers=max(1, min(in_flight or workers, len(jobs) or 1)), thread_name_prefix="report")
     futures: dict = {}
     try:
         futures = {pool.submit(execute_job, job, options, runner): i for i, job in enumerate(jobs)}
