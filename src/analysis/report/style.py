@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 from matplotlib.layout_engine import TightLayoutEngine
 from matplotlib.patches import Patch
 
-from analysis.report import textmetrics
+from analysis.report import markercopy, textmetrics
 
 # Okabe-Ito palette
 BLUE, SKY, VERMILLION, ORANGE, YELLOW, GREEN, PURPLE, BLACK = (
@@ -75,6 +75,7 @@ def apply() -> None:
     theme["axes.prop_cycle"] = cycler(color=theme["axes.prop_cycle"])
     plt.rcParams.update(theme)
     textmetrics.install()  # each text measured once per process, not once per figure (same drawing)
+    markercopy.install()  # each tick's marker styles copied plainly, not deep-copied (same drawing)
 
 
 def figure(height: float, width: float = FIG_WIDTH, **subplot_kw):
