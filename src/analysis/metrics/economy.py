@@ -60,8 +60,12 @@ def trade_shares(as_of=None) -> pd.DataFrame:
 
     Rows the plausibility rule excludes (``excluded``, see analysis.datasets.plausibility) are left
     out of totals and shares; a missing value stays missing (NaN), it is never summed as zero."""
+    return _shares_until(_last_full_year(as_of))
+
+
+def _shares_until(last: int) -> pd.DataFrame:
     t = data.trade()
-    t = t[t["year"] <= _last_full_year(as_of)].copy()
+    t = t[t["year"] <= last].copy()
     if "excluded" in t:
         t = t[~t["excluded"]]
     t["total_usd"] = t[["exports_usd", "imports_usd"]].sum(axis=1, min_count=1)
@@ -140,7 +144,11 @@ def partner_trade(iso3: str, as_of=None) -> pd.DataFrame:
     reports), status (see :data:`TRADE_STATUS`) and note. A year without a value is a row with
     status 'missing' (never zero); an excluded partner-year keeps its values but has no share; a
     share outside 0..1 (impossible) is blanked and marked. Empty when no year is known yet."""
-    last = _last_full_year(as_of)
+    return _partner_trade(iso3, _last_full_year(as_of))
+
+
+@data.memo
+def _partner_trade(iso3: str, last: int) -> pd.DataFrame:  # a profile asks three times (text, chart, notes)
     t = data.trade()
     t = t[t["year"] <= last]
     cols = ["year", "exports_usd", "imports_usd", "total_usd", "share", "partner_derived", "status", "note"]
@@ -148,7 +156,7 @@ def partner_trade(iso3: str, as_of=None) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     years = range(int(t["year"].min()), int(t["year"].max()) + 1)
     mine = t[t["partner_iso3"] == iso3].set_index("year")
-    shares = trade_shares(as_of)
+    shares = _shares_until(last)
     shares = shares[shares["partner_iso3"] == iso3].set_index("year")["share"]
     rows = []
     for y in years:
