@@ -216,6 +216,16 @@ def test_workers_are_recycled_after_max_runs_and_closed_with_the_pool(tmp_path):
     assert not os.path.exists(f"/proc/{pids[2]}")  # closing the pool ends its workers
 
 
+def test_the_warm_up_compiles_the_notebook_schema_once_for_every_worker(monkeypatch):
+    from nbformat import validator
+
+    from analysis.build import inprocess
+
+    monkeypatch.setattr(validator, "validators", {})
+    inprocess.warm([], load_data=False)
+    assert validator.validators  # compiled before the fork: no worker compiles it again
+
+
 def test_notebook_imports_reads_import_statements():
     mods = notebook_imports([config.NOTEBOOK_DIR / "country_profile.ipynb", FIXTURES / "country_profile.ipynb"])
     assert "analysis" in mods and "analysis.report.profile_sections" in mods and "analysis.report.sections" in mods
