@@ -182,6 +182,24 @@ def tiny_data(tmp_path, monkeypatch):
     alignment._agreement.cache_clear()
 
 
+@pytest.fixture
+def chart_svgs():
+    """``svgs(makers)``: each chart function's figure as the report's SVG (closed after), in order; for
+    tests that compare the drawing with and without a drawing shortcut."""
+    def svgs(makers) -> list[str]:
+        import matplotlib.pyplot as plt
+
+        from analysis.report import display
+
+        out = []
+        for make in makers:
+            fig, _ = make()
+            out.append(display.figure_svg(fig))
+            plt.close(fig)
+        return out
+    return svgs
+
+
 def pytest_collection_modifyitems(config, items):
     """Order for `make test`'s workers (pytest-xdist hands tests out in collection order): tests
     marked ``long`` first, so that none starts last and leaves the other worker idle; the tests that

@@ -162,25 +162,19 @@ def test_tight_layout_measures_each_axes_once_with_the_same_result():
     assert [getattr(fig.subplotpars, p) for p in params] == [getattr(ref.subplotpars, p) for p in params]
 
 
-def test_shared_text_metrics_change_no_chart(monkeypatch):
+def test_shared_text_metrics_change_no_chart(monkeypatch, chart_svgs):
     """Each text is measured once per process (analysis.report.textmetrics) instead of once per
     renderer: the SVGs of charts and profile charts are byte-identical to matplotlib's own measures."""
-    import matplotlib.pyplot as plt
     import matplotlib.text as mtext
 
-    from analysis.report import display, textmetrics
+    from analysis.report import textmetrics
 
     makers = [charts.tallies_chart, charts.stance_shares_chart, charts.visits_timeline]
     makers += [lambda fn=fn, iso3=iso3: fn(iso3) for iso3 in ("CHN", "FRA")
                for fn in (profile_charts.profile_votes_chart, profile_charts.profile_trade_chart)]
 
     def svgs():
-        out = []
-        for make in makers:
-            fig, _ = make()
-            out.append(display.figure_svg(fig))
-            plt.close(fig)
-        return out
+        return chart_svgs(makers)
 
     shared = svgs()  # twice with the shared cache: the second time every text is a hit
     assert svgs() == shared

@@ -10,28 +10,21 @@ from matplotlib.transforms import Affine2D
 
 from analysis.report import charts, display, markercopy, profile_charts, style
 
-
-def _svgs() -> list[str]:
-    makers = [charts.tallies_chart, charts.stance_shares_chart, charts.visits_timeline]
-    makers += [lambda fn=fn, iso3=iso3: fn(iso3) for iso3 in ("CHN", "FRA")
-               for fn in (profile_charts.profile_votes_chart, profile_charts.profile_agreement_chart,
-                          profile_charts.profile_arms_chart, profile_charts.profile_trade_chart)]
-    out = []
-    for make in makers:
-        fig, _ = make()
-        out.append(display.figure_svg(fig))
-        plt.close(fig)
-    return out
+#: the report's charts and the four charts of two profiles (CHN has arms and trade, FRA little)
+MAKERS = [charts.tallies_chart, charts.stance_shares_chart, charts.visits_timeline] + [
+    lambda fn=fn, iso3=iso3: fn(iso3) for iso3 in ("CHN", "FRA")
+    for fn in (profile_charts.profile_votes_chart, profile_charts.profile_agreement_chart,
+               profile_charts.profile_arms_chart, profile_charts.profile_trade_chart)]
 
 
-def test_the_charts_are_the_same_with_matplotlibs_own_copy(monkeypatch):
+def test_the_charts_are_the_same_with_matplotlibs_own_copy(monkeypatch, chart_svgs):
     style.apply()
     assert MarkerStyle._set_marker is markercopy._set_marker
-    fast = _svgs()
+    fast = chart_svgs(MAKERS)
     markercopy.uninstall()
     monkeypatch.setattr(markercopy, "install", lambda: False)  # style.apply() would put it back
     try:
-        own = _svgs()
+        own = chart_svgs(MAKERS)
         assert MarkerStyle._set_marker is not markercopy._set_marker
     finally:
         monkeypatch.undo()
